@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * IPC framing between mmp and mmpd: each message is a 4-byte big-endian
+ * length followed by that many bytes of JSON (one object). Frames larger
+ * than CV_IPC_MAX are refused by both sides.
+ *
+ * Requests (mmp -> mmpd), replies (mmpd -> mmp):
+ *   {"op":"hello"}                      -> {"hostname","user","role"}
+ *   {"op":"run","line":L,"input":[..]}  -> {"status":0|1,"output":S}
+ *        or, when the command prompts and no "input" was sent:
+ *                                         {"status":0,"prompts":[{"text","secret"}]}
+ *   {"op":"complete","line":L}          -> {"matches":[..]}  (candidates for the last token)
+ *   {"op":"help","line":L}              -> {"output":S}      (the "?" listing)
+ *   {"op":"follow"}                     -> {"line":S} messages until the client closes
+ * A root caller may add "user":NAME to act as that MMP user, and "from":
+ * "ip:port" (taken from SSH_CLIENT) for the audit line.
+ */
+#ifndef CV_IPC_H
+#define CV_IPC_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CV_IPC_MAX (1u << 20)
+#define CV_DEFAULT_SOCKET "/run/convene/mmpd.sock"
+#define CV_DEFAULT_STATE_DIR "/var/lib/convene"
+
+/* Encodes msg as one frame; caller frees. */
+char *cv_ipc_encode(json_object *msg, size_t *ret_len);
+/* Blocking send and receive on a stream socket (the mmp side). */
+int cv_ipc_write(int fd, json_object *msg);
+/* -EPIPE on a clean end of stream, -EMSGSIZE, -EBADMSG on a bad frame. */
+int cv_ipc_read(int fd, json_object **ret_msg);
+
+/* Incremental receiver for an event loop (the mmpd side). */
+struct cv_ipc_rx {
+	uint8_t *buf;
+	size_t len;
+	size_t cap;
+};
+
+void cv_ipc_rx_init(struct cv_ipc_rx *rx);
+void cv_ipc_rx_free(struct cv_ipc_rx *rx);
+/* Appends received bytes; -EMSGSIZE if a frame announces more than CV_IPC_MAX. */
+int cv_ipc_rx_feed(struct cv_ipc_rx *rx, const void *data, size_t n);
+/* 1 and *ret_msg when a whole frame was taken, 0 when more bytes are needed,
+ * -EBADMSG when the frame is not one JSON object. */
+int cv_ipc_rx_next(struct cv_ipc_rx *rx, json_object **ret_msg);
+
+/* Connects to the mmpd socket; returns the fd or a negative errno. */
+int cv_ipc_connect(const char *path);
+
+#endif

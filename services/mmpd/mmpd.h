@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * mmpd internals: the daemon state, the config store, the IPC server, the
+ * service supervisor and the log store. See README.md in this folder.
+ */
+#ifndef MMPD_H
+#define MMPD_H
+
+#include <json-c/json.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "shell/cmd.h"
+
+struct mmpd_super;
+struct mmpd_logstore;
+
+struct mmpd {
+	uv_loop_t *loop;
+	char *state_dir;	/* --state-dir */
+	char *socket_path;	/* --socket */
+	char *service_dir;	/* --service-dir: where service programs live */
+	char *upload_dir;	/* <state-dir>/files */
+	char *conf_path;	/* <state-dir>/config.json */
+	char *log_path;		/* <state-dir>/log/convene.log */
+	char ifmap[4][IF_NAMESIZE]; /* kernel names of a, b, c, d ("" if unmapped) */
+	json_object *doc;	/* the committed config document */
+	struct mmpd_super *super;
+	struct mmpd_logstore *logs;
+	struct mmp_env env;
+	uv_pipe_t server;
+	uv_signal_t sigterm, sigint, sighup;
+	bool stopping;
+};
+
+/* The host name shown in the prompt and in log lines. */
+const char *mmpd_hostname(const struct mmpd *d);
+
+/* --- config store (mmpd_store.c) --- */
+/* Loads <state-dir>/config.json (a new document if none), migrating it. */
+int mmpd_store_open(struct mmpd *d);
+/* Makes doc the committed document: saves it durably, then swaps it in
+ * (taking ownership). On failure d->doc is unchanged and doc is freed. */
+int mmpd_store_commit(struct mmpd *d, json_object *doc);
+/* Loads/saves the interface map <state-dir>/ifmap ("a=eth0" lines). */
+int mmpd_ifmap_load(struct mmpd *d);
+int mmpd_ifmap_save(const struct mmpd *d);
+
+/* --- IPC server (mmpd_ipc.c) --- */
+int mmpd_ipc_listen(struct mmpd *d);
+void mmpd_ipc_close(struct mmpd *d);
+
+/* --- supervisor (mmpd_super.c) ---
+ * Services are the programs "convene-<name>" in d->service_dir, started as
+ *   convene-<name> --config <state-dir>/run/<name>.json
+ * with the write end of a readiness pipe as fd 3 (CONVENE_READY_FD=3): the
+ * service writes "READY\n" there once its listeners are bound. stdout and
+ * stderr are pipes whose lines go to the log store. A service that exits
+ * while wanted is restarted with exponential back-off: first retry within
+ * 1 s, doubling to at most 30 s, reset after 60 s of health. */
+struct mmpd_super *mmpd_super_new(struct mmpd *d);
+void mmpd_super_free(struct mmpd_super *s);
+bool mmpd_super_installed(struct mmpd_super *s, const char *svc);
+/* Renders the config and starts the service (no-op if already running). */
+int mmpd_super_start(struct mmpd_super *s, const char *svc);
+int mmpd_super_stop(struct mmpd_super *s, const char *svc);
+int mmpd_super_restart(struct mmpd_super *s, const char *svc);
+void mmpd_super_state(struct mmpd_super *s, const char *svc, struct mmp_svc_state *ret);
+/* Starts every service whose "<svc>.enabled" is true in d->doc. */
+void mmpd_super_boot(struct mmpd_super *s);
+/* Stops every service (SIGTERM, then SIGKILL after 5 s) and calls done. */
+void mmpd_super_shutdown(struct mmpd_super *s, void (*done)(struct mmpd *d));
+
+/* --- log store (mmpd_logstore.c) ---
+ * One log file, rotated at a size cap (convene.log -> convene.log.1 ...).
+ * Lines are stamped in the seed format (lib/log.h). Followers ("syslog
+ * follow") get every line written after they subscribe. */
+struct mmpd_logstore *mmpd_logstore_open(struct mmpd *d, const char *path, size_t max_bytes,
+					 int keep);
+void mmpd_logstore_close(struct mmpd_logstore *ls);
+/* Writes one already formatted line (no newline). */
+void mmpd_logstore_write(struct mmpd_logstore *ls, const char *line);
+/* Stamps and writes a message from tag ("mmpd", "turn", ...). */
+void mmpd_logstore_log(struct mmpd_logstore *ls, const char *tag, int level, const char *msg);
+typedef void (*mmpd_follow_fn)(const char *line, void *opaque);
+void mmpd_logstore_follow(struct mmpd_logstore *ls, mmpd_follow_fn fn, void *opaque);
+void mmpd_logstore_unfollow(struct mmpd_logstore *ls, void *opaque);
+
+#endif

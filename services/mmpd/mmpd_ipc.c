@@ -1,0 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* mmpd_ipc: being written. */
+#include "config.h"
+
+#include "services/mmpd/mmpd.h"
