@@ -33,7 +33,7 @@ void cv_log_open(const char *tag);
 void cv_log_set_sink(cv_log_sink sink, void *opaque);
 void cv_log_set_debug(int on);
 void cv_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void cv_vlog(int level, const char *fmt, va_list ap);
+void cv_vlog(int level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 #define cv_err(...) cv_log(CV_LOG_ERR, __VA_ARGS__)
 #define cv_warn(...) cv_log(CV_LOG_WARNING, __VA_ARGS__)

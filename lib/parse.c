@@ -25,9 +25,11 @@ int cv_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned
 	for (p = s; *p; p++) {
 		if (*p < '0' || *p > '9')
 			return -EINVAL;
-		if (v > (~0UL - 9) / 10)
+		unsigned long digit = (unsigned long)(*p - '0');
+
+		if (v > (~0UL - digit) / 10)
 			return -EINVAL;
-		v = v * 10 + (unsigned long)(*p - '0');
+		v = v * 10 + digit;
 	}
 	if (v < min || v > max)
 		return -EINVAL;

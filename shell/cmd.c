@@ -811,10 +811,12 @@ int mmp_exec(struct mmp_ctx *ctx, const struct mmp_match *m)
 	return ctx->failed ? -1 : 0;
 }
 
+/* Arguments are found by placeholder name; keywords never match here (a
+ * command like "hostname <hostname>" has both), use mmp_has() for them. */
 const struct mmp_val *mmp_val(const struct mmp_ctx *ctx, const char *name)
 {
 	for (size_t i = 0; i < ctx->nvals; i++)
-		if (strcmp(ctx->vals[i].name, name) == 0)
+		if (ctx->vals[i].type != MMP_T_LITERAL && strcmp(ctx->vals[i].name, name) == 0)
 			return &ctx->vals[i];
 	return NULL;
 }
@@ -831,7 +833,7 @@ size_t mmp_vals(const struct mmp_ctx *ctx, const char *name, const struct mmp_va
 	size_t n = 0;
 
 	for (size_t i = 0; i < ctx->nvals; i++)
-		if (strcmp(ctx->vals[i].name, name) == 0) {
+		if (ctx->vals[i].type != MMP_T_LITERAL && strcmp(ctx->vals[i].name, name) == 0) {
 			if (n == 0)
 				*ret_first = &ctx->vals[i];
 			n++;

@@ -1,10 +1,1377 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The net commands (area table mmp_area_net). */
+/*
+ * The network commands (spec/mmp.md section 2): hostname, ipv4, iface, dns,
+ * ntp, timezone and firewall.
+ *
+ * These commands store configuration only. Applying it to the kernel
+ * (addresses, routes, link settings, resolver, NTP client, nftables) is a
+ * later issue; until then the "observed" parts of the screens show what the
+ * kernel really has for the mapped interface, read with getifaddrs(3),
+ * /proc/net/route and /sys/class/net, and nothing that is not known.
+ *
+ * The interface map is <state_dir>/ifmap, lines "a=IFNAME" (mmpd writes it
+ * from --iface). An unmapped or absent interface has no observed values.
+ */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/conf.h"
+#include "lib/mem.h"
+#include "lib/parse.h"
 #include "shell/cmd_areas.h"
+#include "shell/screen.h"
+
+/* Bounds on the stored lists (fail closed rather than grow without end). */
+#define MAX_ROUTES 32
+#define MAX_FWD_ZONES 32
+#define MAX_RRS 256
+#define MAX_NTP 8
+#define MAX_FW_RULES 256
+/* Linux HOST_NAME_MAX. */
+#define HOSTNAME_MAX 64
+
+#define ZONEINFO_DIR "/usr/share/zoneinfo"
+#define ZONE_NAME_MAX 64
+#define ZONE_LIST_MAX 4000
+#define ZONE_DEPTH_MAX 3
+
+/* --- small helpers ------------------------------------------------------ */
+
+/* "<area>.<if>.<key>" (or "<area>.<if>" when key is NULL). */
+static const char *ipath(char *buf, size_t n, const char *area, char ifc, const char *key)
+{
+	if (key)
+		snprintf(buf, n, "%s.%c.%s", area, ifc, key);
+	else
+		snprintf(buf, n, "%s.%c", area, ifc);
+	return buf;
+}
+
+static char arg_iface(const struct mmp_ctx *ctx)
+{
+	const struct mmp_val *v = mmp_val(ctx, "if");
+
+	return v ? v->u.iface : 'a';
+}
+
+/* The array at path; with create, a missing or mistyped value becomes an
+ * empty array. NULL when absent and !create. */
+static json_object *conf_array(json_object *doc, const char *path, bool create)
+{
+	json_object *a = cv_conf_get(doc, path);
+
+	if (a && json_object_is_type(a, json_type_array))
+		return a;
+	if (!create)
+		return NULL;
+	a = json_object_new_array();
+	cv_conf_set(doc, path, a);
+	return a;
+}
+
+static size_t arr_len(json_object *a)
+{
+	return a ? json_object_array_length(a) : 0;
+}
+
+static const char *obj_str(json_object *o, const char *key, const char *dflt)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return dflt;
+	return json_object_get_string(v);
+}
+
+static int64_t obj_int(json_object *o, const char *key, int64_t dflt)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return dflt;
+	return json_object_get_int64(v);
+}
+
+/* Index of the string s in array a (ignoring case with nocase), or -1. */
+static int arr_find_str(json_object *a, const char *s, bool nocase)
+{
+	for (size_t i = 0; i < arr_len(a); i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		const char *v;
+
+		if (!json_object_is_type(e, json_type_string))
+			continue;
+		v = json_object_get_string(e);
+		if (nocase ? strcasecmp(v, s) == 0 : strcmp(v, s) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static void ntop(struct in_addr a, char *buf)
+{
+	inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static unsigned mask_to_plen(struct in_addr mask)
+{
+	uint32_t m = ntohl(mask.s_addr);
+	unsigned n = 0;
+
+	while (m & 0x80000000u) {
+		n++;
+		m <<= 1;
+	}
+	return n;
+}
+
+/* --- the interface map and sysfs ------------------------------------------ */
+
+/* Kernel interface names as they may appear in a path under /sys. */
+static bool kernel_ifname_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= IF_NAMESIZE || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || strchr("_.:@-", *p)))
+			return false;
+	return true;
+}
+
+/* Looks up the kernel device of interface ifc in <state_dir>/ifmap. Returns
+ * false when there is no map, no line for ifc, or a malformed name. */
+static bool ifmap_lookup(const struct mmp_ctx *ctx, char ifc, char dev[IF_NAMESIZE])
+{
+	char *path, *text = NULL, *save = NULL;
+	bool found = false;
+
+	if (!ctx->env || !ctx->env->state_dir)
+		return false;
+	path = xasprintf("%s/ifmap", ctx->env->state_dir);
+	if (cv_read_file(path, 4096, &text, NULL) < 0) {
+		free(path);
+		return false;
+	}
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		size_t n = strlen(l);
+
+		if (n > 0 && l[n - 1] == '\r')
+			l[--n] = '\0';
+		if (n < 3 || l[0] != ifc || l[1] != '=' || !kernel_ifname_ok(l + 2))
+			continue;
+		snprintf(dev, IF_NAMESIZE, "%s", l + 2);
+		found = true;
+		break;
+	}
+	free(text);
+	free(path);
+	return found;
+}
+
+/* Reads the first line of /sys/class/net/<dev>/<attr> without its newline.
+ * Some attributes (speed, duplex) fail to read while the link is down or on
+ * virtual devices; the caller then shows "unknown". */
+static bool sysfs_read(const char *dev, const char *attr, char *buf, size_t n)
+{
+	char path[128];
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", dev, attr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	r = read(fd, buf, n - 1);
+	close(fd);
+	if (r <= 0)
+		return false;
+	buf[r] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf[0] != '\0';
+}
+
+/* The MAC address of the mapped device, upper case as CMS prints it. */
+static bool mac_of(const struct mmp_ctx *ctx, char ifc, char *buf, size_t n)
+{
+	char dev[IF_NAMESIZE];
+
+	if (!ifmap_lookup(ctx, ifc, dev) || !sysfs_read(dev, "address", buf, n))
+		return false;
+	for (char *p = buf; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return true;
+}
+
+/* --- the restart notice ------------------------------------------------- */
+
+/* Does a listen setting (a string "a", "a:445", or an array or object of
+ * them) name interface ifc? The services area stores its listen lists in
+ * these forms; this looks at every value under a key naming a listener so
+ * it does not depend on each service's exact key names. */
+static bool value_names_iface(json_object *v, char ifc, int depth)
+{
+	if (depth > 3 || !v)
+		return false;
+	switch (json_object_get_type(v)) {
+	case json_type_string: {
+		const char *s = json_object_get_string(v);
+
+		return s[0] == ifc && (s[1] == '\0' || s[1] == ':');
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (value_names_iface(json_object_array_get_idx(v, i), ifc, depth + 1))
+				return true;
+		return false;
+	case json_type_object: {
+		json_object_object_foreach(v, k, sub) {
+			(void)k;
+			if (value_names_iface(sub, ifc, depth + 1))
+				return true;
+		}
+		return false;
+	}
+	default:
+		return false;
+	}
+}
+
+static bool svc_listens_on(json_object *o, char ifc, int depth)
+{
+	if (depth > 2 || !json_object_is_type(o, json_type_object))
+		return false;
+	json_object_object_foreach(o, k, v) {
+		if ((strstr(k, "listen") || strcmp(k, "interface") == 0) &&
+		    value_names_iface(v, ifc, 0))
+			return true;
+		if (json_object_is_type(v, json_type_object) && svc_listens_on(v, ifc, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+/* spec/mmp.md 2.2: an address change on an interface that an enabled service
+ * listens on needs a restart of that service. */
+static void restart_notice(struct mmp_ctx *ctx, char ifc)
+{
+	static const char *const svcs[] = { "callbridge", "webadmin", "webbridge3", "turn",
+					    "xmpp" };
+
+	for (size_t i = 0; i < sizeof(svcs) / sizeof(svcs[0]); i++) {
+		json_object *o = cv_conf_get(ctx->doc, svcs[i]);
+		char p[64];
+
+		snprintf(p, sizeof(p), "%s.enabled", svcs[i]);
+		if (!cv_conf_get_bool(ctx->doc, p, false) || !svc_listens_on(o, ifc, 0))
+			continue;
+		mmp_printf(ctx, "A restart of services using interface %c is required\n", ifc);
+		return;
+	}
+}
+
+/* --- hostname ------------------------------------------------------------- */
+
+static int cmd_hostname_show(struct mmp_ctx *ctx)
+{
+	mmp_printf(ctx, "%s\n", cv_conf_get_str(ctx->doc, "hostname", "CMS"));
+	return 0;
+}
+
+static int cmd_hostname_set(struct mmp_ctx *ctx)
+{
+	/* vals[0] is the keyword "hostname", which shares the placeholder's
+	 * name: the argument is the second value. */
+	const char *name = ctx->vals[1].str;
+
+	/* The engine checked the RFC 1123 form; the kernel's limit is shorter. */
+	if (strlen(name) > HOSTNAME_MAX)
+		return mmp_fail(ctx, "Invalid host name \"%s\"", name);
+	cv_conf_set_str(ctx->doc, "hostname", name);
+	ctx->changed = true;
+	mmp_printf(ctx, "A reboot is required for the change to take effect\n");
+	return 0;
+}
+
+/* --- ipv4 ----------------------------------------------------------------- */
+
+static void ipv4_observed(struct mmp_ctx *ctx, char ifc)
+{
+	char dev[IF_NAMESIZE], line[256];
+	struct ifaddrs *ifa = NULL;
+	bool mapped = ifmap_lookup(ctx, ifc, dev);
+	bool header = false;
+	FILE *f;
+
+	mmp_printf(ctx, "IPv4 observed values\nAddresses:\n");
+	if (mapped && getifaddrs(&ifa) == 0) {
+		for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+			struct sockaddr_in *a = (struct sockaddr_in *)i->ifa_addr;
+			struct sockaddr_in *m = (struct sockaddr_in *)i->ifa_netmask;
+			char s[INET_ADDRSTRLEN];
+
+			if (!a || a->sin_family != AF_INET || strcmp(i->ifa_name, dev) != 0)
+				continue;
+			ntop(a->sin_addr, s);
+			mmp_printf(ctx, "%s/%u\n", s, m ? mask_to_plen(m->sin_addr) : 32);
+		}
+		freeifaddrs(ifa);
+	}
+	mmp_printf(ctx, "Routes:\n");
+	if (!mapped)
+		return;
+	/*
+	 * /proc/net/route lists the main table only: the network route and
+	 * the gateway routes. The local-table rows of the CMS screen (the
+	 * local address and the broadcast routes) are not in it; they will
+	 * come with the rtnetlink code that applies the config. Linux IPv4
+	 * routes carry no source selector, so "source" is 0.0.0.0. A route
+	 * through a gateway has scope global; a direct one has scope link:
+	 * "global" is RTF_GATEWAY. The header is printed only above rows.
+	 */
+	f = fopen("/proc/net/route", "re");
+	if (!f)
+		return;
+	for (unsigned n = 0; n < 4096 && fgets(line, sizeof(line), f); n++) {
+		char name[IF_NAMESIZE + 1], d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+		unsigned dst, gw, flags;
+		struct in_addr ad, ag;
+
+		if (n == 0 || sscanf(line, "%16s %x %x %x", name, &dst, &gw, &flags) != 4)
+			continue;
+		if (strcmp(name, dev) != 0 || !(flags & RTF_UP))
+			continue;
+		/* The kernel prints the raw 32-bit value: it is s_addr. */
+		ad.s_addr = dst;
+		ag.s_addr = gw;
+		ntop(ad, d);
+		ntop(ag, g);
+		if (!header) {
+			mmp_printf(ctx, "    %-16s%-16s%-16s%s\n", "source", "destination",
+				   "gateway", "global");
+			header = true;
+		}
+		mmp_printf(ctx, "    %-16s%-16s%-16s%s\n", "0.0.0.0", d, g,
+			   (flags & RTF_GATEWAY) ? "true" : "false");
+	}
+	fclose(f);
+}
+
+static int cmd_ipv4_show(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64], mac[64];
+	json_object *o = cv_conf_get(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, NULL));
+	json_object *routes = conf_array(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "routes"),
+					 false);
+	int64_t plen = obj_int(o, "prefixlen", -1);
+
+	if (!mac_of(ctx, ifc, mac, sizeof(mac)))
+		snprintf(mac, sizeof(mac), "none");
+	/* The keys in alphabetical order, 16 columns (spec/mmp.md 2.2). */
+	mmp_printf(ctx, "IPv4 configuration:\n");
+	mmp_printf(ctx, "    %-16s%s\n", "address", obj_str(o, "address", "none"));
+	mmp_printf(ctx, "    %-16s%s\n", "default",
+		   cv_conf_get_bool(o, "default", false) ? "true" : "false");
+	mmp_printf(ctx, "    %-16s%s\n", "dhcp",
+		   cv_conf_get_bool(o, "dhcp", false) ? "true" : "false");
+	mmp_printf(ctx, "    %-16s%s\n", "enabled",
+		   cv_conf_get_bool(o, "enabled", false) ? "true" : "false");
+	mmp_printf(ctx, "    %-16s%s\n", "gateway", obj_str(o, "gateway", "none"));
+	mmp_printf(ctx, "    %-16s%s\n", "macaddress", mac);
+	if (plen >= 0)
+		mmp_printf(ctx, "    %-16s%lld\n", "prefixlen", (long long)plen);
+	else
+		mmp_printf(ctx, "    %-16s%s\n", "prefixlen", "none");
+	/* "routes" is ours: the static routes, shown only when there are
+	 * some, so the screen of an interface without them is the CMS one. */
+	if (arr_len(routes)) {
+		mmp_printf(ctx, "    %-16s", "routes");
+		for (size_t i = 0; i < arr_len(routes); i++)
+			mmp_printf(ctx, "%s%s", i ? " " : "",
+				   json_object_get_string(json_object_array_get_idx(routes, i)));
+		mmp_printf(ctx, "\n");
+	}
+	ipv4_observed(ctx, ifc);
+	return 0;
+}
+
+/* Addresses an interface may not have: "this network", loopback, multicast
+ * and reserved. */
+static bool ipv4_unicast_ok(struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr);
+	unsigned first = h >> 24;
+
+	return first != 0 && first != 127 && first < 224;
+}
+
+static int cmd_ipv4_add(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64], a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+	char net[INET_ADDRSTRLEN];
+	const struct mmp_val *pv = mmp_val(ctx, "prefix"), *gv = mmp_val(ctx, "gw");
+	struct in_addr addr = pv->u.addr, gw = gv->u.addr, netaddr;
+	unsigned plen = pv->plen;
+	uint32_t mask = cv_ipv4_mask(plen);
+	const char *cur = cv_conf_get_str(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "address"),
+					  NULL);
+
+	if (cur)
+		return mmp_fail(ctx,
+				"Address already configured on interface %c; use \"ipv4 %c del "
+				"%s\" first",
+				ifc, ifc, cur);
+	ntop(addr, a);
+	ntop(gw, g);
+	netaddr.s_addr = addr.s_addr & mask;
+	ntop(netaddr, net);
+	if (!ipv4_unicast_ok(addr) || plen == 0)
+		return mmp_fail(ctx, "Invalid address \"%s\"", pv->str);
+	/* Up to /30 the all-zeros and all-ones hosts are the network and
+	 * broadcast addresses; /31 (RFC 3021) and /32 have none. */
+	if (plen <= 30 && ((addr.s_addr & ~mask) == 0 || (addr.s_addr | mask) == 0xffffffffu))
+		return mmp_fail(ctx, "Address %s is the network or broadcast address of %s/%u", a,
+				net, plen);
+	if (!ipv4_unicast_ok(gw) || !cv_ipv4_in_subnet(gw, addr, plen))
+		return mmp_fail(ctx, "Gateway %s is not on subnet %s/%u", g, net, plen);
+	if (gw.s_addr == addr.s_addr ||
+	    (plen <= 30 && ((gw.s_addr & ~mask) == 0 || (gw.s_addr | mask) == 0xffffffffu)))
+		return mmp_fail(ctx, "Gateway %s is not a host address of %s/%u", g, net, plen);
+	for (const char *o = CV_IFACES; *o; o++) {
+		const char *other;
+
+		if (*o == ifc)
+			continue;
+		other = cv_conf_get_str(ctx->doc, ipath(p, sizeof(p), "ipv4", *o, "address"), "");
+		if (strcmp(other, a) == 0)
+			return mmp_fail(ctx, "Address %s is already configured on interface %c", a,
+					*o);
+	}
+	cv_conf_set_str(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "address"), a);
+	cv_conf_set_int(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "prefixlen"), plen);
+	cv_conf_set_str(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "gateway"), g);
+	/* A static address replaces DHCP. */
+	cv_conf_set_bool(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "dhcp"), false);
+	/*
+	 * Decision: configuring an address enables an interface that was
+	 * never enabled or disabled, so the seed sequences (S1: "ipv4 a add"
+	 * with no "ipv4 a enable") work and the S14 screen shows enabled
+	 * true; an explicit "ipv4 <if> disable" is kept. "ipv4 <if> enable"
+	 * (S17's bootstrap) stays harmless.
+	 */
+	if (!cv_conf_get(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "enabled")))
+		cv_conf_set_bool(ctx->doc, p, true);
+	ctx->changed = true;
+	restart_notice(ctx, ifc);
+	return 0;
+}
+
+static int cmd_ipv4_del(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64];
+	const struct mmp_val *v = mmp_val(ctx, "addr");
+	char a[INET_ADDRSTRLEN];
+	const char *cur = cv_conf_get_str(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "address"),
+					  NULL);
+
+	ntop(v->u.addr, a);
+	if (!cur)
+		return mmp_fail(ctx, "No address configured on interface %c", ifc);
+	if (strcmp(cur, a) != 0)
+		return mmp_fail(ctx, "Address %s is not configured on interface %c", a, ifc);
+	/* Static routes go through this gateway: they must go first. */
+	if (arr_len(conf_array(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "routes"), false)))
+		return mmp_fail(ctx,
+				"Static routes use the gateway of interface %c; use \"ipv4 %c "
+				"route del <net>\" first",
+				ifc, ifc);
+	cv_conf_del(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "address"));
+	cv_conf_del(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "prefixlen"));
+	cv_conf_del(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "gateway"));
+	/* The default route was this interface's gateway. */
+	cv_conf_set_bool(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "default"), false);
+	ctx->changed = true;
+	restart_notice(ctx, ifc);
+	return 0;
+}
+
+static int cmd_ipv4_dhcp(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64];
+	const char *cur = cv_conf_get_str(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "address"),
+					  NULL);
+
+	if (cur)
+		return mmp_fail(ctx,
+				"Address already configured on interface %c; use \"ipv4 %c del "
+				"%s\" first",
+				ifc, ifc, cur);
+	if (cv_conf_get_bool(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "dhcp"), false))
+		return 0;
+	cv_conf_set_bool(ctx->doc, p, true);
+	/* Same decision as for "add": first configuration enables. */
+	if (!cv_conf_get(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "enabled")))
+		cv_conf_set_bool(ctx->doc, p, true);
+	ctx->changed = true;
+	restart_notice(ctx, ifc);
+	return 0;
+}
+
+static int cmd_ipv4_enable(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64];
+	bool on = mmp_has(ctx, "enable");
+
+	ipath(p, sizeof(p), "ipv4", ifc, "enabled");
+	if (cv_conf_get(ctx->doc, p) && cv_conf_get_bool(ctx->doc, p, !on) == on)
+		return 0;
+	cv_conf_set_bool(ctx->doc, p, on);
+	ctx->changed = true;
+	restart_notice(ctx, ifc);
+	return 0;
+}
+
+/* The interface can reach a gateway: a static one, or one from DHCP. */
+static bool has_gateway(struct mmp_ctx *ctx, char ifc)
+{
+	char p[64];
+
+	return cv_conf_get_str(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "gateway"), NULL) ||
+	       cv_conf_get_bool(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "dhcp"), false);
+}
+
+static int cmd_ipv4_default(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64];
+
+	if (!has_gateway(ctx, ifc))
+		return mmp_fail(ctx, "Interface %c has no gateway", ifc);
+	/* One default route at a time (spec/mmp.md 2.2). */
+	for (const char *o = CV_IFACES; *o; o++)
+		if (cv_conf_get(ctx->doc, ipath(p, sizeof(p), "ipv4", *o, NULL)))
+			cv_conf_set_bool(ctx->doc, ipath(p, sizeof(p), "ipv4", *o, "default"),
+					 *o == ifc);
+	ctx->changed = true;
+	return 0;
+}
+
+static int cmd_ipv4_route(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64], n[INET_ADDRSTRLEN], net[32];
+	const struct mmp_val *v = mmp_val(ctx, "net");
+	json_object *routes;
+	int idx;
+
+	ntop(v->u.addr, n);
+	snprintf(net, sizeof(net), "%s/%u", n, v->plen);
+	routes = conf_array(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "routes"), false);
+	idx = arr_find_str(routes, net, false);
+	if (mmp_has(ctx, "del")) {
+		if (idx < 0)
+			return mmp_fail(ctx, "Route %s is not configured on interface %c", net,
+					ifc);
+		json_object_array_del_idx(routes, (size_t)idx, 1);
+		ctx->changed = true;
+		return 0;
+	}
+	if (v->plen == 0)
+		return mmp_fail(ctx, "Use \"ipv4 <if> default\" for the default route");
+	for (const char *o = CV_IFACES; *o; o++)
+		if (arr_find_str(conf_array(ctx->doc, ipath(p, sizeof(p), "ipv4", *o, "routes"),
+					    false),
+				 net, false) >= 0)
+			return mmp_fail(ctx, "Route %s is already configured on interface %c", net,
+					*o);
+	if (!has_gateway(ctx, ifc))
+		return mmp_fail(ctx, "Interface %c has no gateway", ifc);
+	routes = conf_array(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "routes"), true);
+	if (arr_len(routes) >= MAX_ROUTES)
+		return mmp_fail(ctx, "Too many routes on interface %c (at most %d)", ifc,
+				MAX_ROUTES);
+	json_object_array_add(routes, json_object_new_string(net));
+	ctx->changed = true;
+	return 0;
+}
+
+/* --- iface ---------------------------------------------------------------- */
+
+static int cmd_iface_show(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64], mac[64], dev[IF_NAMESIZE], speed[32], duplex[32];
+	json_object *o = cv_conf_get(ctx->doc, ipath(p, sizeof(p), "iface", ifc, NULL));
+	json_object *an = NULL;
+	const char *autoneg = "default";
+	char cspeed[24] = "default";
+	int64_t sp = obj_int(o, "speed", -1);
+	bool mapped = ifmap_lookup(ctx, ifc, dev);
+	unsigned long ul;
+
+	if (!mac_of(ctx, ifc, mac, sizeof(mac)))
+		snprintf(mac, sizeof(mac), "none");
+	if (sp > 0)
+		snprintf(cspeed, sizeof(cspeed), "%lld", (long long)sp);
+	if (o && json_object_object_get_ex(o, "autoneg", &an) &&
+	    json_object_is_type(an, json_type_boolean))
+		autoneg = json_object_get_boolean(an) ? "on" : "off";
+	/* The kernel reports -1 / "unknown" (or fails the read) when the link
+	 * is down or the device has no PHY (veth, virtio without speed). */
+	if (!mapped || !sysfs_read(dev, "speed", speed, sizeof(speed)) ||
+	    cv_parse_ulong(speed, 1, 4000000, &ul) < 0)
+		snprintf(speed, sizeof(speed), "unknown");
+	if (!mapped || !sysfs_read(dev, "duplex", duplex, sizeof(duplex)) ||
+	    (strcmp(duplex, "full") != 0 && strcmp(duplex, "half") != 0))
+		snprintf(duplex, sizeof(duplex), "unknown");
+
+	mmp_printf(ctx, "Mac address %s\n", mac);
+	mmp_printf(ctx, "Configured values:\n");
+	mmp_printf(ctx, "        %-18s%s\n", "Auto-negotiation:", autoneg);
+	mmp_printf(ctx, "        %-18s%s\n", "Speed:", cspeed);
+	mmp_printf(ctx, "        %-18s%s\n", "Duplex:", obj_str(o, "duplex", "default"));
+	mmp_printf(ctx, "        %-18s%lld\n", "MTU:", (long long)obj_int(o, "mtu", 1500));
+	mmp_printf(ctx, "Observed values:\n");
+	mmp_printf(ctx, "        %-18s%s\n", "Speed:", speed);
+	mmp_printf(ctx, "        %-18s%s\n", "Duplex:", duplex);
+	return 0;
+}
+
+static int cmd_iface_autoneg(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64];
+	bool on = mmp_has(ctx, "on");
+
+	cv_conf_set_bool(ctx->doc, ipath(p, sizeof(p), "iface", ifc, "autoneg"), on);
+	/* Decision: auto-negotiation on hands speed and duplex back to the
+	 * link partners, so the forced values are dropped. */
+	if (on) {
+		cv_conf_del(ctx->doc, ipath(p, sizeof(p), "iface", ifc, "speed"));
+		cv_conf_del(ctx->doc, ipath(p, sizeof(p), "iface", ifc, "duplex"));
+	}
+	ctx->changed = true;
+	return 0;
+}
+
+static int cmd_iface_speed(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64];
+	long speed = mmp_has(ctx, "1000") ? 1000 : mmp_has(ctx, "100") ? 100 : 10;
+
+	/* A forced speed and duplex means auto-negotiation off (ethtool). */
+	cv_conf_set_int(ctx->doc, ipath(p, sizeof(p), "iface", ifc, "speed"), speed);
+	cv_conf_set_str(ctx->doc, ipath(p, sizeof(p), "iface", ifc, "duplex"),
+			mmp_has(ctx, "full") ? "full" : "half");
+	cv_conf_set_bool(ctx->doc, ipath(p, sizeof(p), "iface", ifc, "autoneg"), false);
+	ctx->changed = true;
+	return 0;
+}
+
+static int cmd_iface_mtu(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64];
+	const struct mmp_val *v = mmp_val(ctx, "n");
+
+	if (v->u.num < 576 || v->u.num > 9000)
+		return mmp_fail(ctx, "Invalid MTU \"%s\" (576-9000)", v->str);
+	cv_conf_set_int(ctx->doc, ipath(p, sizeof(p), "iface", ifc, "mtu"), (int64_t)v->u.num);
+	ctx->changed = true;
+	return 0;
+}
+
+/* --- dns ------------------------------------------------------------------ */
+
+static int cmd_dns_show(struct mmp_ctx *ctx)
+{
+	json_object *zones = conf_array(ctx->doc, "dns.forwardzones", false);
+	json_object *rrs = conf_array(ctx->doc, "dns.rrs", false);
+
+	/* spec/mmp.md 2.5 (proposed screen). */
+	mmp_printf(ctx, "Application DNS:\nForward zones:\n");
+	if (!arr_len(zones))
+		mmp_printf(ctx, "    none\n");
+	for (size_t i = 0; i < arr_len(zones); i++) {
+		json_object *z = json_object_array_get_idx(zones, i);
+		const char *zone = obj_str(z, "zone", "?");
+
+		mmp_printf(ctx, "    %-17s %s\n", zone, obj_str(z, "server", "?"));
+	}
+	mmp_printf(ctx, "Resource records:\n");
+	if (!arr_len(rrs))
+		mmp_printf(ctx, "    none\n");
+	for (size_t i = 0; i < arr_len(rrs); i++) {
+		json_object *r = json_object_array_get_idx(rrs, i);
+
+		mmp_printf(ctx, "    %s %s %s\n", obj_str(r, "owner", "?"), obj_str(r, "type", "?"),
+			   obj_str(r, "data", "?"));
+	}
+	return 0;
+}
+
+/* A forward zone is "." (every domain) or a domain name. */
+static bool zone_ok(const char *s)
+{
+	return strcmp(s, ".") == 0 || cv_parse_hostname(s) == 0;
+}
+
+static int find_zone(json_object *zones, const char *zone, const char *server)
+{
+	for (size_t i = 0; i < arr_len(zones); i++) {
+		json_object *z = json_object_array_get_idx(zones, i);
+
+		if (strcasecmp(obj_str(z, "zone", ""), zone) == 0 &&
+		    strcmp(obj_str(z, "server", ""), server) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static int cmd_dns_zone(struct mmp_ctx *ctx)
+{
+	const char *zone = mmp_arg(ctx, "zone");
+	const struct mmp_val *sv = mmp_val(ctx, "server-ip");
+	char server[INET_ADDRSTRLEN];
+	json_object *zones, *z;
+	int idx;
+
+	if (!zone_ok(zone))
+		return mmp_fail(ctx, "Invalid zone \"%s\"", zone);
+	ntop(sv->u.addr, server);
+	zones = conf_array(ctx->doc, "dns.forwardzones", false);
+	idx = find_zone(zones, zone, server);
+	if (mmp_has(ctx, "del")) {
+		if (idx < 0)
+			return mmp_fail(ctx, "Forward zone %s %s not found", zone, server);
+		json_object_array_del_idx(zones, (size_t)idx, 1);
+		ctx->changed = true;
+		return 0;
+	}
+	if (idx >= 0)
+		return mmp_fail(ctx, "Forward zone %s %s already exists", zone, server);
+	zones = conf_array(ctx->doc, "dns.forwardzones", true);
+	if (arr_len(zones) >= MAX_FWD_ZONES)
+		return mmp_fail(ctx, "Too many forward zones (at most %d)", MAX_FWD_ZONES);
+	z = json_object_new_object();
+	json_object_object_add(z, "zone", json_object_new_string(zone));
+	json_object_object_add(z, "server", json_object_new_string(server));
+	json_object_array_add(zones, z);
+	ctx->changed = true;
+	return 0;
+}
+
+/* Owner names of local records: labels of letters, digits, '-' and '_'
+ * (SRV owners such as _xmpp-component._tcp.example.com), a leading "*"
+ * label for a wildcard, no trailing dot. */
+static bool rr_owner_ok(const char *s)
+{
+	size_t len = strlen(s), label = 0;
+
+	if (len == 0 || len > CV_HOSTNAME_MAX)
+		return false;
+	if (s[0] == '*') {
+		if (s[1] == '\0')
+			return true;
+		if (s[1] != '.')
+			return false;
+		s += 2;
+	}
+	for (const char *p = s;; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (label == 0 || p[-1] == '-')
+				return false;
+			if (*p == '\0')
+				return true;
+			label = 0;
+			continue;
+		}
+		if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
+			return false;
+		if ((*p == '-' && label == 0) || ++label > 63)
+			return false;
+	}
+}
+
+static const char *const rr_types[] = { "A", "AAAA", "CNAME", "SRV" };
+
+static const char *rr_type_of(const char *s)
+{
+	for (size_t i = 0; i < sizeof(rr_types) / sizeof(rr_types[0]); i++)
+		if (strcasecmp(s, rr_types[i]) == 0)
+			return rr_types[i];
+	return NULL;
+}
+
+/*
+ * Validates the minimal record form "<owner> <type> <data>" (no TTL or
+ * class): A <IPv4>, AAAA <IPv6>, CNAME <name>, SRV <priority> <weight>
+ * <port> <target>. Fills the normalized fields or sets *ret_why.
+ */
+static int rr_parse(const char *text, char **ret_owner, const char **ret_type, char **ret_data,
+		    const char **ret_why)
+{
+	char *copy = xstrdup(text), *save = NULL, *tok[8];
+	size_t n = 0;
+	const char *type;
+	struct strbuf data = STRBUF_INIT;
+	int r = -EINVAL;
+
+	for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (n == 8) {
+			*ret_why = "too many fields";
+			goto out;
+		}
+		tok[n++] = t;
+	}
+	if (n < 3) {
+		*ret_why = "expected \"<owner> <type> <data>\"";
+		goto out;
+	}
+	if (!rr_owner_ok(tok[0])) {
+		*ret_why = "bad owner name";
+		goto out;
+	}
+	type = rr_type_of(tok[1]);
+	if (!type) {
+		*ret_why = "the type must be A, AAAA, CNAME or SRV";
+		goto out;
+	}
+	if (strcmp(type, "SRV") == 0) {
+		unsigned long v;
+
+		if (n != 6) {
+			*ret_why = "expected \"<owner> SRV <priority> <weight> <port> <target>\"";
+			goto out;
+		}
+		for (size_t i = 2; i < 5; i++)
+			if (cv_parse_ulong(tok[i], 0, 65535, &v) < 0) {
+				*ret_why = "bad number";
+				goto out;
+			}
+		if (cv_parse_hostname(tok[5]) < 0) {
+			*ret_why = "bad target name";
+			goto out;
+		}
+		sb_printf(&data, "%s %s %s %s", tok[2], tok[3], tok[4], tok[5]);
+	} else {
+		struct in6_addr a6;
+		struct in_addr a4;
+
+		if (n != 3) {
+			*ret_why = "expected \"<owner> <type> <data>\"";
+			goto out;
+		}
+		if (strcmp(type, "A") == 0 && cv_parse_ipv4(tok[2], &a4) < 0) {
+			*ret_why = "bad IPv4 address";
+			goto out;
+		}
+		if (strcmp(type, "AAAA") == 0 && inet_pton(AF_INET6, tok[2], &a6) != 1) {
+			*ret_why = "bad IPv6 address";
+			goto out;
+		}
+		if (strcmp(type, "CNAME") == 0 && cv_parse_hostname(tok[2]) < 0) {
+			*ret_why = "bad target name";
+			goto out;
+		}
+		sb_puts(&data, tok[2]);
+	}
+	*ret_owner = xstrdup(tok[0]);
+	*ret_type = type;
+	*ret_data = sb_steal(&data);
+	r = 0;
+out:
+	sb_free(&data);
+	free(copy);
+	return r;
+}
+
+static int cmd_dns_add_rr(struct mmp_ctx *ctx)
+{
+	const char *text = mmp_arg(ctx, "record"), *type = NULL, *why = NULL;
+	char *owner = NULL, *data = NULL;
+	json_object *rrs, *r;
+	int ret = 0;
+
+	if (rr_parse(text, &owner, &type, &data, &why) < 0)
+		return mmp_fail(ctx, "Invalid resource record \"%s\": %s", text, why);
+	rrs = conf_array(ctx->doc, "dns.rrs", true);
+	for (size_t i = 0; i < arr_len(rrs); i++) {
+		json_object *e = json_object_array_get_idx(rrs, i);
+
+		if (strcasecmp(obj_str(e, "owner", ""), owner) == 0 &&
+		    strcmp(obj_str(e, "type", ""), type) == 0 &&
+		    strcasecmp(obj_str(e, "data", ""), data) == 0) {
+			ret = mmp_fail(ctx, "Resource record \"%s %s %s\" already exists", owner,
+				       type, data);
+			goto out;
+		}
+	}
+	if (arr_len(rrs) >= MAX_RRS) {
+		ret = mmp_fail(ctx, "Too many resource records (at most %d)", MAX_RRS);
+		goto out;
+	}
+	r = json_object_new_object();
+	json_object_object_add(r, "owner", json_object_new_string(owner));
+	json_object_object_add(r, "type", json_object_new_string(type));
+	json_object_object_add(r, "data", json_object_new_string(data));
+	json_object_array_add(rrs, r);
+	ctx->changed = true;
+out:
+	free(owner);
+	free(data);
+	return ret;
+}
+
+static int cmd_dns_del_rr(struct mmp_ctx *ctx)
+{
+	const char *owner = mmp_arg(ctx, "owner");
+	const char *type = rr_type_of(mmp_arg(ctx, "type"));
+	json_object *rrs = conf_array(ctx->doc, "dns.rrs", false);
+	bool found = false;
+
+	if (!type)
+		return mmp_fail(ctx, "Invalid record type \"%s\"", mmp_arg(ctx, "type"));
+	/* Every record of that owner and type goes. */
+	for (size_t i = arr_len(rrs); i-- > 0;) {
+		json_object *e = json_object_array_get_idx(rrs, i);
+
+		if (strcasecmp(obj_str(e, "owner", ""), owner) == 0 &&
+		    strcmp(obj_str(e, "type", ""), type) == 0) {
+			json_object_array_del_idx(rrs, i, 1);
+			found = true;
+		}
+	}
+	if (!found)
+		return mmp_fail(ctx, "Resource record %s %s not found", owner, type);
+	ctx->changed = true;
+	return 0;
+}
+
+/* --- ntp ------------------------------------------------------------------ */
+
+static int cmd_ntp_show(struct mmp_ctx *ctx)
+{
+	json_object *s = conf_array(ctx->doc, "ntp.servers", false);
+
+	mmp_printf(ctx, "NTP servers:\n");
+	if (!arr_len(s))
+		mmp_printf(ctx, "    none\n");
+	for (size_t i = 0; i < arr_len(s); i++)
+		mmp_printf(ctx, "    %s\n",
+			   json_object_get_string(json_object_array_get_idx(s, i)));
+	return 0;
+}
+
+static int cmd_ntp_server(struct mmp_ctx *ctx)
+{
+	const char *host = mmp_arg(ctx, "host");
+	json_object *s = conf_array(ctx->doc, "ntp.servers", false);
+	/* Host names are compared without case (RFC 4343). */
+	int idx = arr_find_str(s, host, true);
+
+	if (mmp_has(ctx, "del")) {
+		if (idx < 0)
+			return mmp_fail(ctx, "NTP server %s is not configured", host);
+		json_object_array_del_idx(s, (size_t)idx, 1);
+		ctx->changed = true;
+		return 0;
+	}
+	if (idx >= 0)
+		return mmp_fail(ctx, "NTP server %s is already configured", host);
+	s = conf_array(ctx->doc, "ntp.servers", true);
+	if (arr_len(s) >= MAX_NTP)
+		return mmp_fail(ctx, "Too many NTP servers (at most %d)", MAX_NTP);
+	json_object_array_add(s, json_object_new_string(host));
+	ctx->changed = true;
+	return 0;
+}
+
+/* --- timezone ------------------------------------------------------------- */
+
+/* Names in the zoneinfo tree that are not zones to offer: the alternative
+ * trees, the link to the system's own zone and placeholders. */
+static bool zone_skipped(const char *top)
+{
+	static const char *const skip[] = { "posix", "right", "localtime", "posixrules",
+					    "Factory" };
+
+	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (strcmp(top, skip[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A TZif file (RFC 8536) under ZONEINFO_DIR; rel has been checked. */
+static bool tzif_file(const char *rel)
+{
+	char *path = xasprintf("%s/%s", ZONEINFO_DIR, rel);
+	char magic[4];
+	struct stat st;
+	bool ok = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	free(path);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read(fd, magic, 4) == 4 &&
+	    memcmp(magic, "TZif", 4) == 0)
+		ok = true;
+	close(fd);
+	return ok;
+}
+
+/* "Area/City": components of [A-Za-z0-9_+-], none empty or starting with
+ * '.', so the name can never leave ZONEINFO_DIR. */
+static bool zone_name_ok(const char *s)
+{
+	size_t len = strlen(s);
+	char top[ZONE_NAME_MAX + 1];
+
+	if (len == 0 || len > ZONE_NAME_MAX || s[0] == '/' || s[len - 1] == '/' ||
+	    strstr(s, "//") || strstr(s, ".."))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || strchr("_+-/", *p)))
+			return false;
+	snprintf(top, sizeof(top), "%.*s", (int)strcspn(s, "/"), s);
+	return !zone_skipped(top);
+}
+
+static int cmd_timezone_show(struct mmp_ctx *ctx)
+{
+	/* Decision: an appliance that was never given a zone runs in UTC. */
+	mmp_printf(ctx, "%s\n", cv_conf_get_str(ctx->doc, "timezone", "UTC"));
+	return 0;
+}
+
+static int cmd_timezone_set(struct mmp_ctx *ctx)
+{
+	const char *z = mmp_arg(ctx, "zone");
+
+	if (!zone_name_ok(z))
+		return mmp_fail(ctx, "Invalid timezone \"%s\"", z);
+	if (!tzif_file(z))
+		return mmp_fail(ctx,
+				"Unknown timezone \"%s\"; \"timezone list\" shows the valid "
+				"names",
+				z);
+	cv_conf_set_str(ctx->doc, "timezone", z);
+	ctx->changed = true;
+	return 0;
+}
+
+struct zone_list {
+	char **names;
+	size_t n;
+};
+
+static void zone_walk(struct zone_list *zl, const char *rel, int depth)
+{
+	char *dir = rel[0] ? xasprintf("%s/%s", ZONEINFO_DIR, rel) : xstrdup(ZONEINFO_DIR);
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	free(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL && zl->n < ZONE_LIST_MAX) {
+		char *sub;
+		struct stat st;
+		char *full;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (!rel[0] && zone_skipped(de->d_name))
+			continue;
+		sub = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+		if (!zone_name_ok(sub)) {
+			free(sub);
+			continue;
+		}
+		full = xasprintf("%s/%s", ZONEINFO_DIR, sub);
+		if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (depth < ZONE_DEPTH_MAX)
+				zone_walk(zl, sub, depth + 1);
+			free(sub);
+		} else if (tzif_file(sub)) {
+			zl->names = xrealloc(zl->names, (zl->n + 1) * sizeof(*zl->names));
+			zl->names[zl->n++] = sub;
+		} else {
+			free(sub);
+		}
+		free(full);
+	}
+	closedir(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmd_timezone_list(struct mmp_ctx *ctx)
+{
+	struct zone_list zl = { NULL, 0 };
+
+	/* Bounded: ZONE_DEPTH_MAX levels, at most ZONE_LIST_MAX names. */
+	zone_walk(&zl, "", 1);
+	if (zl.n == 0)
+		return mmp_fail(ctx, "FAILURE: no time zones found in %s", ZONEINFO_DIR);
+	qsort(zl.names, zl.n, sizeof(*zl.names), cmp_str);
+	for (size_t i = 0; i < zl.n; i++) {
+		mmp_printf(ctx, "%s\n", zl.names[i]);
+		free(zl.names[i]);
+	}
+	free(zl.names);
+	return 0;
+}
+
+/* --- firewall ------------------------------------------------------------- */
+
+struct fw_rule {
+	const char *action; /* "allow" or "deny" */
+	unsigned port;
+	const char *proto;  /* "tcp", "udp" or "tcp+udp" */
+	char from[32];	    /* "any" or "A.B.C.D/N" */
+};
+
+/* "<port>[/(tcp|udp)]"; without a protocol the rule matches both. */
+static int portspec_parse(const char *s, unsigned *ret_port, const char **ret_proto)
+{
+	const char *slash = strchr(s, '/');
+	char num[8];
+	uint16_t port;
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+
+	if (n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (cv_parse_port(num, &port) < 0)
+		return -EINVAL;
+	if (!slash)
+		*ret_proto = "tcp+udp";
+	else if (strcmp(slash + 1, "tcp") == 0)
+		*ret_proto = "tcp";
+	else if (strcmp(slash + 1, "udp") == 0)
+		*ret_proto = "udp";
+	else
+		return -EINVAL;
+	*ret_port = port;
+	return 0;
+}
+
+/* Fills r from the command's arguments; prints the error on failure. */
+static int fw_rule_from_args(struct mmp_ctx *ctx, struct fw_rule *r)
+{
+	const char *spec = mmp_arg(ctx, "portspec");
+	const struct mmp_val *from = mmp_val(ctx, "cidr");
+
+	r->action = mmp_has(ctx, "allow") ? "allow" : "deny";
+	if (portspec_parse(spec, &r->port, &r->proto) < 0)
+		return mmp_fail(ctx, "Invalid port \"%s\"", spec);
+	if (from) {
+		char a[INET_ADDRSTRLEN];
+
+		ntop(from->u.addr, a);
+		snprintf(r->from, sizeof(r->from), "%s/%u", a, from->plen);
+	} else {
+		snprintf(r->from, sizeof(r->from), "any");
+	}
+	return 0;
+}
+
+static int fw_find(json_object *rules, const struct fw_rule *r)
+{
+	for (size_t i = 0; i < arr_len(rules); i++) {
+		json_object *e = json_object_array_get_idx(rules, i);
+
+		if (strcmp(obj_str(e, "action", ""), r->action) == 0 &&
+		    obj_int(e, "port", 0) == (int64_t)r->port &&
+		    strcmp(obj_str(e, "proto", ""), r->proto) == 0 &&
+		    strcmp(obj_str(e, "from", ""), r->from) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static int cmd_fw_show(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64];
+	json_object *o = cv_conf_get(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, NULL));
+	json_object *rules = conf_array(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, "rules"),
+					false);
+
+	/* spec/mmp.md 2.7. The firewall is off until enabled; the default
+	 * policy of an interface never configured is allow. */
+	mmp_screen_kv(&ctx->out, 16, "Firewall status",
+		      cv_conf_get_bool(o, "enabled", false) ? "enabled" : "disabled");
+	mmp_screen_kv(&ctx->out, 16, "Default policy", obj_str(o, "default", "allow"));
+	mmp_printf(ctx, "Rules:\n");
+	for (size_t i = 0; i < arr_len(rules); i++) {
+		json_object *e = json_object_array_get_idx(rules, i);
+		char num[24], port[40];
+
+		snprintf(num, sizeof(num), "%zu", i + 1);
+		snprintf(port, sizeof(port), "%lld/%s", (long long)obj_int(e, "port", 0),
+			 obj_str(e, "proto", "?"));
+		/* Columns 3, 7 and 12 wide, always at least one space. */
+		mmp_printf(ctx, "    %-2s %-6s %-11s from %s\n", num, obj_str(e, "action", "?"),
+			   port, obj_str(e, "from", "any"));
+	}
+	return 0;
+}
+
+static int cmd_fw_default(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64];
+
+	cv_conf_set_str(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, "default"),
+			mmp_has(ctx, "allow") ? "allow" : "deny");
+	ctx->changed = true;
+	return 0;
+}
+
+static int cmd_fw_rule(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64];
+	struct fw_rule r;
+	json_object *rules, *e;
+	int idx;
+
+	if (fw_rule_from_args(ctx, &r) < 0)
+		return -1;
+	rules = conf_array(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, "rules"), false);
+	idx = fw_find(rules, &r);
+	if (mmp_has(ctx, "delete")) {
+		if (idx < 0)
+			return mmp_fail(ctx, "Rule not found: %s %u/%s from %s", r.action, r.port,
+					r.proto, r.from);
+		json_object_array_del_idx(rules, (size_t)idx, 1);
+		ctx->changed = true;
+		return 0;
+	}
+	if (idx >= 0)
+		return mmp_fail(ctx, "Rule already exists: %s %u/%s from %s", r.action, r.port,
+				r.proto, r.from);
+	rules = conf_array(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, "rules"), true);
+	if (arr_len(rules) >= MAX_FW_RULES)
+		return mmp_fail(ctx, "Too many rules on interface %c (at most %d)", ifc,
+				MAX_FW_RULES);
+	e = json_object_new_object();
+	json_object_object_add(e, "action", json_object_new_string(r.action));
+	json_object_object_add(e, "port", json_object_new_int((int32_t)r.port));
+	json_object_object_add(e, "proto", json_object_new_string(r.proto));
+	json_object_object_add(e, "from", json_object_new_string(r.from));
+	json_object_array_add(rules, e);
+	ctx->changed = true;
+	return 0;
+}
+
+/* Is there an allow rule that lets TCP port 22 in (from any source or a
+ * given network: either way the operator chose who keeps SSH)? */
+static bool fw_allows_ssh(json_object *rules)
+{
+	for (size_t i = 0; i < arr_len(rules); i++) {
+		json_object *e = json_object_array_get_idx(rules, i);
+
+		if (strcmp(obj_str(e, "action", ""), "allow") == 0 && obj_int(e, "port", 0) == 22 &&
+		    strcmp(obj_str(e, "proto", ""), "udp") != 0)
+			return true;
+	}
+	return false;
+}
+
+static int cmd_fw_enable(struct mmp_ctx *ctx)
+{
+	char ifc = arg_iface(ctx), p[64];
+	bool on = mmp_has(ctx, "enable");
+	json_object *o;
+
+	/* Stored only: the nftables ruleset is built by firewall/ later. */
+	cv_conf_set_bool(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, "enabled"), on);
+	ctx->changed = true;
+	if (!on)
+		return 0;
+	o = cv_conf_get(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, NULL));
+	/* spec/mmp.md 2.7. We cannot tell which interface the operator's SSH
+	 * session comes in on, so the warning is given for any interface. */
+	if (strcmp(obj_str(o, "default", "allow"), "deny") == 0 &&
+	    !fw_allows_ssh(conf_array(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, "rules"),
+				      false)))
+		mmp_printf(ctx,
+			   "WARNING: no rule allows SSH (port 22) on interface %c; you may lose "
+			   "access\n",
+			   ifc);
+	return 0;
+}
+
+/* --- the table -------------------------------------------------------------- */
+
+#define A MMP_ROLE_ADMIN
 
 static const struct mmp_cmd cmds[] = {
+	{ "hostname", "Shows the host name", A, cmd_hostname_show },
+	{ "hostname <hostname>", "Sets the host name (takes effect after a reboot)", A,
+	  cmd_hostname_set },
+
+	{ "ipv4 <if>", "Shows the IPv4 configuration and observed addresses and routes", A,
+	  cmd_ipv4_show },
+	{ "ipv4 <if> add <prefix> <gw>", "Sets the static address and gateway", A, cmd_ipv4_add },
+	{ "ipv4 <if> del <addr>", "Removes the static address", A, cmd_ipv4_del },
+	{ "ipv4 <if> dhcp", "Takes the address from DHCP", A, cmd_ipv4_dhcp },
+	{ "ipv4 <if> (enable|disable)", "Enables or disables the interface", A, cmd_ipv4_enable },
+	{ "ipv4 <if> default", "Makes this interface's gateway the default route", A,
+	  cmd_ipv4_default },
+	{ "ipv4 <if> route (add|del) <net>", "Adds or removes a static route via the gateway", A,
+	  cmd_ipv4_route },
+
+	{ "iface <if>", "Shows the MAC address and the link settings", A, cmd_iface_show },
+	{ "iface <if> autoneg (on|off)", "Link auto-negotiation", A, cmd_iface_autoneg },
+	{ "iface <if> (10|100|1000) (full|half)", "Forces the link speed and duplex", A,
+	  cmd_iface_speed },
+	{ "iface <if> mtu <n>", "Sets the MTU (576-9000)", A, cmd_iface_mtu },
+
+	{ "dns", "Shows the forward zones and local resource records", A, cmd_dns_show },
+	{ "dns (add|del) forwardzone <zone> <server-ip>",
+	  "Forwards a domain (\".\" for all) to a DNS server", A, cmd_dns_zone },
+	{ "dns add rr <record>", "Adds a local record: \"<owner> (A|AAAA|CNAME|SRV) <data>\"", A,
+	  cmd_dns_add_rr },
+	{ "dns del rr <owner> <type>", "Removes the local records of an owner and type", A,
+	  cmd_dns_del_rr },
+
+	{ "ntp", "Shows the NTP servers", A, cmd_ntp_show },
+	{ "ntp server list", "Shows the NTP servers", A, cmd_ntp_show },
+	{ "ntp server (add|del) <host>", "Adds or removes an NTP server", A, cmd_ntp_server },
+
+	{ "timezone", "Shows the time zone", A, cmd_timezone_show },
+	{ "timezone <zone>", "Sets the time zone (Area/City)", A, cmd_timezone_set },
+	{ "timezone list", "Lists the valid time zones", A, cmd_timezone_list },
+
+	{ "firewall <if>", "Shows the firewall state, default policy and rules", A, cmd_fw_show },
+	{ "firewall <if> default (allow|deny)", "Sets the default policy", A, cmd_fw_default },
+	/* "[from <cidr>]": an optional element is one token, so the form
+	 * with a source is its own entry. */
+	{ "firewall <if> (allow|deny) <portspec>", "Adds a rule for <port>[/(tcp|udp)]", A,
+	  cmd_fw_rule },
+	{ "firewall <if> (allow|deny) <portspec> from <cidr>",
+	  "Adds a rule for <port>[/(tcp|udp)] from a network", A, cmd_fw_rule },
+	{ "firewall <if> delete (allow|deny) <portspec>", "Removes a rule", A, cmd_fw_rule },
+	{ "firewall <if> delete (allow|deny) <portspec> from <cidr>", "Removes a rule", A,
+	  cmd_fw_rule },
+	{ "firewall <if> (enable|disable)", "Enables or disables the firewall", A, cmd_fw_enable },
 };
 
 MMP_AREA(mmp_area_net, "net", cmds);

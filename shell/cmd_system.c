@@ -1,12 +1,726 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* System commands: version, help and the appliance-wide operations. */
+/*
+ * System commands (spec/mmp.md sections 3.1, 10 and 12): syslog, the
+ * database cluster status, version, health_check, backup, factory_reset,
+ * reboot, shutdown and help.
+ *
+ * Remote syslog servers are stored here; forwarding to them is mmpd's log
+ * store's job. "syslog follow" only marks the command as streaming
+ * (ctx->follow) and mmpd then streams the log to the shell until Ctrl-C.
+ * Reboot and shutdown go through env->system_action, which mmpd carries out
+ * after the reply (and after committing the config).
+ */
 #include "config.h"
 
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/conf.h"
+#include "lib/mem.h"
+#include "lib/parse.h"
 #include "shell/cmd_areas.h"
+#include "shell/screen.h"
+
+#define MAX_SYSLOG 8
+#define SYSLOG_PORT 514
+/* Cap on the files one backup carries; the .bak holds them in base64
+ * (4/3 of the size) plus the config document. */
+#define BACKUP_FILES_MAX (64u << 20)
+#define BACKUP_MAX (BACKUP_FILES_MAX / 3 * 4 + CV_CONF_MAX + (1u << 20))
+#define BACKUP_NAME_MAX 64
+#define BACKUP_FILES_COUNT_MAX 4096
+#define DISK_WARN_PCT 90
+
+/* --- syslog (spec/mmp.md 3.1) ------------------------------------------- */
+
+static json_object *syslog_servers(json_object *doc, bool create)
+{
+	json_object *a = cv_conf_get(doc, "syslog.servers");
+
+	if (a && json_object_is_type(a, json_type_array))
+		return a;
+	if (!create)
+		return NULL;
+	a = json_object_new_array();
+	cv_conf_set(doc, "syslog.servers", a);
+	return a;
+}
+
+/* Index of the stored "host:port" entry whose host is host, or -1. */
+static int syslog_find(json_object *a, const char *host)
+{
+	size_t len = a ? json_object_array_length(a) : 0;
+
+	for (size_t i = 0; i < len; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(a, i));
+		const char *colon = strrchr(s, ':');
+		size_t n = colon ? (size_t)(colon - s) : strlen(s);
+
+		if (strlen(host) == n && strncasecmp(s, host, n) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static int cmd_syslog_show(struct mmp_ctx *ctx)
+{
+	json_object *a = syslog_servers(ctx->doc, false);
+	size_t n = a ? json_object_array_length(a) : 0;
+	struct strbuf sb = STRBUF_INIT;
+
+	/* Decision (no CMS screen is known): the colon at column 16 and the
+	 * servers space-separated, like the services' listen lists. */
+	for (size_t i = 0; i < n; i++)
+		sb_printf(&sb, "%s%s", i ? " " : "",
+			  json_object_get_string(json_object_array_get_idx(a, i)));
+	mmp_screen_kv(&ctx->out, 16, "Enabled",
+		      cv_conf_get_bool(ctx->doc, "syslog.enabled", false) ? "true" : "false");
+	mmp_screen_kv(&ctx->out, 16, "Servers", n ? sb_str(&sb) : "none");
+	sb_free(&sb);
+	return 0;
+}
+
+static int cmd_syslog_add(struct mmp_ctx *ctx)
+{
+	const char *arg = mmp_arg(ctx, "host[:port]");
+	const char *colon = strrchr(arg, ':');
+	char host[CV_HOSTNAME_MAX + 1];
+	uint16_t port = SYSLOG_PORT;
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	json_object *a;
+	char *entry;
+
+	if (n == 0 || n > CV_HOSTNAME_MAX)
+		return mmp_fail(ctx, "Invalid host \"%.*s\"", (int)(n > 80 ? 80 : n), arg);
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	if (cv_parse_host(host) < 0)
+		return mmp_fail(ctx, "Invalid host \"%s\"", host);
+	if (colon && cv_parse_port(colon + 1, &port) < 0)
+		return mmp_fail(ctx, "Invalid port \"%s\"", colon + 1);
+	a = syslog_servers(ctx->doc, true);
+	if (syslog_find(a, host) >= 0)
+		return mmp_fail(ctx, "Syslog server %s is already configured", host);
+	if (json_object_array_length(a) >= MAX_SYSLOG)
+		return mmp_fail(ctx, "Too many syslog servers (at most %d)", MAX_SYSLOG);
+	/* Stored as "host:port" with the default port made explicit. */
+	entry = xasprintf("%s:%u", host, port);
+	json_object_array_add(a, json_object_new_string(entry));
+	free(entry);
+	ctx->changed = true;
+	return 0;
+}
+
+static int cmd_syslog_del(struct mmp_ctx *ctx)
+{
+	const char *host = mmp_arg(ctx, "host");
+	json_object *a = syslog_servers(ctx->doc, false);
+	int idx = syslog_find(a, host);
+
+	if (idx < 0)
+		return mmp_fail(ctx, "Syslog server %s is not configured", host);
+	json_object_array_del_idx(a, (size_t)idx, 1);
+	ctx->changed = true;
+	return 0;
+}
+
+static int cmd_syslog_enable(struct mmp_ctx *ctx)
+{
+	/* Enabling with no server is allowed: forwarding starts with the
+	 * first "syslog server add". */
+	cv_conf_set_bool(ctx->doc, "syslog.enabled", mmp_has(ctx, "enable"));
+	ctx->changed = true;
+	return 0;
+}
+
+static int cmd_syslog_follow(struct mmp_ctx *ctx)
+{
+	ctx->follow = true;
+	return 0;
+}
+
+/* --- database cluster (spec/mmp.md 10) ------------------------------------ */
+
+static int cmd_db_status(struct mmp_ctx *ctx)
+{
+	static const struct {
+		const char *label, *key;
+	} certs[] = {
+		{ "  Server Key", "database.certs.server_key" },
+		{ "  Server Certificate", "database.certs.server_crt" },
+		{ "  Client Key", "database.certs.client_key" },
+		{ "  Client Certificate", "database.certs.client_crt" },
+		{ "  CA Certificate", "database.certs.ca_crt" },
+	};
+	struct strbuf *o = &ctx->out;
+
+	/*
+	 * Clustering is a later issue: this node is never in a cluster, so
+	 * the screen is the "no cluster" form (spec/mmp.md 10, our extra
+	 * state): Status Disabled, no Nodes block, unset values "none", and
+	 * "Last command : none" since no cluster command has run. The keys
+	 * read here (database.interface, database.certs.*) are the ones the
+	 * "database cluster localnode/certs" commands will write.
+	 */
+	mmp_screen_kv(o, 25, "Status", "Disabled");
+	sb_putc(o, '\n');
+	mmp_screen_kv(o, 25, "Interface", cv_conf_get_str(ctx->doc, "database.interface", "none"));
+	sb_putc(o, '\n');
+	sb_puts(o, "Certificates\n");
+	for (size_t i = 0; i < sizeof(certs) / sizeof(certs[0]); i++)
+		mmp_screen_kv(o, 25, certs[i].label,
+			      cv_conf_get_str(ctx->doc, certs[i].key, "none"));
+	sb_putc(o, '\n');
+	mmp_screen_kv(o, 25, "Last command", "none");
+	return 0;
+}
+
+/* --- version, health_check -------------------------------------------------- */
 
 static int cmd_version(struct mmp_ctx *ctx)
 {
 	mmp_printf(ctx, "%s\n", CONVENE_VERSION);
+	return 0;
+}
+
+/*
+ * spec/mmp.md 12 (proposed): the enable-time checks of every enabled
+ * service, its runtime state, and the disk use of the state directory.
+ * NTP synchronisation and the database cluster are not checked: there is no
+ * NTP client or cluster yet, and a line claiming them would be a guess.
+ */
+static int cmd_health_check(struct mmp_ctx *ctx)
+{
+	const struct mmp_env *env = ctx->env;
+	bool failed = false;
+	struct statvfs vfs;
+
+	for (const char *const *s = mmp_service_names; *s; s++) {
+		char path[64], title[32];
+
+		snprintf(path, sizeof(path), "%s.enabled", *s);
+		if (!cv_conf_get_bool(ctx->doc, path, false))
+			continue;
+		/* "<Svc> configuration not complete", as "<svc> enable" says it
+		 * (spec/mmp.md 1.4). */
+		snprintf(title, sizeof(title), "%c%s", toupper((unsigned char)**s), *s + 1);
+		if (mmp_services_check(ctx, *s) < 0) {
+			mmp_printf(ctx, "FAILURE: %s configuration not complete\n", title);
+			failed = true;
+		} else {
+			mmp_printf(ctx, "SUCCESS: %s configuration complete\n", title);
+		}
+		if (env && env->svc_state) {
+			struct mmp_svc_state st;
+
+			memset(&st, 0, sizeof(st));
+			env->svc_state(env->opaque, *s, &st);
+			if (st.running) {
+				mmp_printf(ctx, "SUCCESS: %s running\n", *s);
+			} else {
+				mmp_printf(ctx, "FAILURE: %s not running%s%s%s\n", *s,
+					   st.last_exit[0] ? " (" : "", st.last_exit,
+					   st.last_exit[0] ? ")" : "");
+				failed = true;
+			}
+		}
+	}
+	if (!env || !env->state_dir) {
+		mmp_printf(ctx, "WARNING: disk usage unknown (no state directory)\n");
+	} else if (statvfs(env->state_dir, &vfs) < 0) {
+		mmp_printf(ctx, "WARNING: disk usage unknown (%s)\n", strerror(errno));
+	} else {
+		/* As df(1): used / (used + available to users), rounded up. */
+		unsigned long long used = (unsigned long long)(vfs.f_blocks - vfs.f_bfree);
+		unsigned long long total = used + vfs.f_bavail;
+		unsigned pct = total ? (unsigned)((used * 100 + total - 1) / total) : 0;
+
+		mmp_printf(ctx, "%s: disk usage %u%%\n",
+			   pct > DISK_WARN_PCT ? "WARNING" : "SUCCESS", pct);
+	}
+	if (failed) {
+		ctx->failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* --- base64 (RFC 4648 section 4, with padding) ------------------------------- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *b64_encode(const unsigned char *in, size_t n, size_t *ret_len)
+{
+	size_t olen = (n + 2) / 3 * 4;
+	char *out = xmalloc(olen + 1), *w = out;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+
+		if (i + 1 < n)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= in[i + 2];
+		*w++ = b64[(v >> 18) & 63];
+		*w++ = b64[(v >> 12) & 63];
+		*w++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		*w++ = i + 2 < n ? b64[v & 63] : '=';
+	}
+	*w = '\0';
+	*ret_len = olen;
+	return out;
+}
+
+static int b64_val(char c)
+{
+	const char *p = c ? strchr(b64, c) : NULL;
+
+	return p ? (int)(p - b64) : -1;
+}
+
+/* Strict: a multiple of 4 characters, padding only at the end. */
+static int b64_decode(const char *in, size_t n, unsigned char **ret, size_t *ret_len)
+{
+	unsigned char *out;
+	size_t o = 0;
+
+	if (n % 4 != 0)
+		return -EINVAL;
+	out = xmalloc(n / 4 * 3 + 1);
+	for (size_t i = 0; i < n; i += 4) {
+		int v[4];
+		int pad = 0;
+
+		for (int k = 0; k < 4; k++) {
+			if (in[i + k] == '=' && i + 4 == n && k >= 2) {
+				v[k] = 0;
+				pad++;
+				continue;
+			}
+			v[k] = pad ? -1 : b64_val(in[i + k]);
+			if (v[k] < 0) {
+				free(out);
+				return -EINVAL;
+			}
+		}
+		out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+		if (pad < 2)
+			out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
+		if (pad < 1)
+			out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
+	}
+	*ret = out;
+	*ret_len = o;
+	return 0;
+}
+
+/* --- backup (spec/mmp.md 12) --------------------------------------------------- */
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+
+	return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* A backup name: letters, digits, '.', '_' and '-', not starting with '.',
+ * so "<name>.bak" is always a plain file of the upload directory. A
+ * trailing ".bak" is accepted and dropped. Returns the bare name
+ * (caller frees) or NULL. */
+static char *backup_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (has_suffix(s, ".bak"))
+		n -= 4;
+	if (n == 0 || n > BACKUP_NAME_MAX || s[0] == '.')
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!(((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("._-", s[i])))
+			return NULL;
+	return xstrndup(s, n);
+}
+
+/* Files a backup carries: regular files of the upload directory except
+ * backups themselves and temporary files of atomic writes. */
+static bool backup_carries(const char *name)
+{
+	return name[0] != '.' && cv_parse_filename(name) == 0 && !has_suffix(name, ".bak") &&
+	       !has_suffix(name, ".tmp");
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in dir accepted by keep, sorted; bounded. */
+static int list_dir(const char *dir, bool (*keep)(const char *), char ***ret, size_t *ret_n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		if (!keep(de->d_name))
+			continue;
+		if (n >= BACKUP_FILES_COUNT_MAX) {
+			closedir(d);
+			for (size_t i = 0; i < n; i++)
+				free(names[i]);
+			free(names);
+			return -E2BIG;
+		}
+		names = xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_cstr);
+	*ret = names;
+	*ret_n = n;
+	return 0;
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int cmd_backup_snapshot(struct mmp_ctx *ctx)
+{
+	const char *dir = ctx->env ? ctx->env->upload_dir : NULL;
+	char *name = backup_name(mmp_arg(ctx, "name"));
+	char **names = NULL, *path = NULL, created[32];
+	size_t nnames = 0, total = 0, len;
+	json_object *root = NULL, *files;
+	const char *text;
+	struct tm tm;
+	time_t now = time(NULL);
+	int r, ret = -1;
+
+	if (!name)
+		return mmp_fail(ctx, "Invalid backup name \"%s\"", mmp_arg(ctx, "name"));
+	if (!dir) {
+		mmp_fail(ctx, "FAILURE: no upload directory");
+		goto out;
+	}
+	r = list_dir(dir, backup_carries, &names, &nnames);
+	if (r < 0) {
+		mmp_fail(ctx, "FAILURE: cannot read the upload directory: %s", strerror(-r));
+		goto out;
+	}
+	gmtime_r(&now, &tm);
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	root = json_object_new_object();
+	files = json_object_new_object();
+	json_object_object_add(root, "product", json_object_new_string("convene"));
+	json_object_object_add(root, "version", json_object_new_string(CONVENE_VERSION));
+	json_object_object_add(root, "created", json_object_new_string(created));
+	json_object_object_add(root, "config", json_object_get(ctx->doc));
+	json_object_object_add(root, "files", files);
+	for (size_t i = 0; i < nnames; i++) {
+		char *fp = xasprintf("%s/%s", dir, names[i]), *data = NULL, *enc;
+		struct stat st;
+		size_t flen, elen;
+
+		if (lstat(fp, &st) < 0 || !S_ISREG(st.st_mode)) {
+			free(fp);
+			continue;
+		}
+		if ((uint64_t)st.st_size > BACKUP_FILES_MAX - total) {
+			free(fp);
+			mmp_fail(ctx,
+				 "FAILURE: the upload directory holds more than %u MiB; "
+				 "backup not written",
+				 BACKUP_FILES_MAX >> 20);
+			goto out;
+		}
+		r = cv_read_file(fp, BACKUP_FILES_MAX - total, &data, &flen);
+		free(fp);
+		if (r < 0) {
+			mmp_fail(ctx, "FAILURE: Unable to read file %s", names[i]);
+			goto out;
+		}
+		total += flen;
+		enc = b64_encode((const unsigned char *)data, flen, &elen);
+		free(data);
+		json_object_object_add(files, names[i], json_object_new_string_len(enc, (int)elen));
+		free(enc);
+	}
+	text = json_object_to_json_string_length(
+		root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	path = xasprintf("%s/%s.bak", dir, name);
+	/* Decision: a snapshot of an existing name replaces it (atomically,
+	 * so a failed write leaves the old one). 0600: the backup holds
+	 * private keys and password hashes. */
+	r = cv_write_file_atomic(path, text, len, 0600);
+	if (r < 0) {
+		mmp_fail(ctx, "FAILURE: cannot write %s.bak: %s", name, strerror(-r));
+		goto out;
+	}
+	mmp_printf(ctx, "Backup file %s.bak ready for download\n", name);
+	ret = 0;
+out:
+	json_object_put(root);
+	free_names(names, nnames);
+	free(path);
+	free(name);
+	return ret;
+}
+
+static bool is_backup(const char *name)
+{
+	return name[0] != '.' && has_suffix(name, ".bak") && cv_parse_filename(name) == 0;
+}
+
+static int cmd_backup_list(struct mmp_ctx *ctx)
+{
+	const char *dir = ctx->env ? ctx->env->upload_dir : NULL;
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!dir)
+		return mmp_fail(ctx, "FAILURE: no upload directory");
+	r = list_dir(dir, is_backup, &names, &n);
+	if (r < 0)
+		return mmp_fail(ctx, "FAILURE: cannot read the upload directory: %s", strerror(-r));
+	/* One name per line, sorted; nothing when there is no backup. */
+	for (size_t i = 0; i < n; i++)
+		mmp_printf(ctx, "%s\n", names[i]);
+	free_names(names, n);
+	return 0;
+}
+
+/* The answer to the command's confirmation prompt is exactly "Y"
+ * (spec/mmp.md 12: only a capital Y proceeds). */
+static bool confirmed(const struct mmp_ctx *ctx)
+{
+	return ctx->ninput >= 1 && ctx->input[0] && strcmp(ctx->input[0], "Y") == 0;
+}
+
+static bool can_act(const struct mmp_ctx *ctx)
+{
+	return ctx->env && ctx->env->system_action;
+}
+
+struct restore_file {
+	const char *name;
+	unsigned char *data;
+	size_t len;
+};
+
+/* Replaces the contents of doc by those of src (deep copies). */
+static void doc_replace(json_object *doc, json_object *src)
+{
+	json_object *keys = json_object_new_array();
+
+	json_object_object_foreach(doc, k, v) {
+		(void)v;
+		json_object_array_add(keys, json_object_new_string(k));
+	}
+	for (size_t i = 0; i < json_object_array_length(keys); i++)
+		json_object_object_del(doc,
+				       json_object_get_string(json_object_array_get_idx(keys, i)));
+	json_object_put(keys);
+	json_object_object_foreach(src, k2, v2) {
+		json_object *copy = NULL;
+
+		if (json_object_deep_copy(v2, &copy, NULL) == 0)
+			json_object_object_add(doc, k2, copy);
+	}
+}
+
+static int cmd_backup_rollback(struct mmp_ctx *ctx)
+{
+	const char *dir = ctx->env ? ctx->env->upload_dir : NULL;
+	char *name = backup_name(mmp_arg(ctx, "name")), *path = NULL, *text = NULL;
+	struct json_tokener *tok = NULL;
+	json_object *root = NULL, *v, *config = NULL, *files = NULL, *copy = NULL;
+	struct restore_file *rf = NULL;
+	size_t nrf = 0, len, total = 0;
+	char err[160];
+	int r, ret = -1;
+
+	if (!name)
+		return mmp_fail(ctx, "Invalid backup name \"%s\"", mmp_arg(ctx, "name"));
+	if (!confirmed(ctx)) {
+		mmp_printf(ctx, "Rollback cancelled\n");
+		ret = 0;
+		goto out;
+	}
+	if (!dir) {
+		mmp_fail(ctx, "FAILURE: no upload directory");
+		goto out;
+	}
+	if (!can_act(ctx)) {
+		mmp_fail(ctx, "FAILURE: reboot is not available");
+		goto out;
+	}
+	path = xasprintf("%s/%s.bak", dir, name);
+	r = cv_read_file(path, BACKUP_MAX, &text, &len);
+	if (r < 0) {
+		mmp_fail(ctx, "FAILURE: Unable to read file %s.bak", name);
+		goto out;
+	}
+	/* Everything is checked before anything is written. */
+	tok = json_tokener_new();
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	if (!root || json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "product", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), "convene") != 0 ||
+	    !json_object_object_get_ex(root, "version", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    !json_object_object_get_ex(root, "config", &config) ||
+	    !json_object_is_type(config, json_type_object) ||
+	    !json_object_object_get_ex(root, "files", &files) ||
+	    !json_object_is_type(files, json_type_object)) {
+		mmp_fail(ctx, "FAILURE: %s.bak is not a Convene backup", name);
+		goto out;
+	}
+	if (strcmp(json_object_get_string(v), CONVENE_VERSION) != 0) {
+		mmp_fail(ctx, "FAILURE: backup %s was made by version %s; this is %s", name,
+			 json_object_get_string(v), CONVENE_VERSION);
+		goto out;
+	}
+	if (json_object_deep_copy(config, &copy, NULL) != 0 ||
+	    cv_conf_migrate(copy, err, sizeof(err)) < 0) {
+		mmp_fail(ctx, "FAILURE: the configuration in %s.bak is not valid", name);
+		goto out;
+	}
+	rf = xcalloc(json_object_object_length(files) + 1, sizeof(*rf));
+	{
+		json_object_object_foreach(files, fname, fdata) {
+			if (!backup_carries(fname) ||
+			    !json_object_is_type(fdata, json_type_string) ||
+			    b64_decode(json_object_get_string(fdata),
+				       (size_t)json_object_get_string_len(fdata), &rf[nrf].data,
+				       &rf[nrf].len) < 0) {
+				mmp_fail(ctx, "FAILURE: %s.bak has a bad entry for file %s", name,
+					 fname);
+				goto out;
+			}
+			rf[nrf].name = fname;
+			total += rf[nrf++].len;
+			if (total > BACKUP_FILES_MAX) {
+				mmp_fail(ctx, "FAILURE: %s.bak holds more than %u MiB of files",
+					 name, BACKUP_FILES_MAX >> 20);
+				goto out;
+			}
+		}
+	}
+	/* Files first: if the config commit fails afterwards, the files are
+	 * those of the backup and the config is the current one; a second
+	 * rollback completes it. Files present now but not in the backup
+	 * stay. */
+	for (size_t i = 0; i < nrf; i++) {
+		char *fp = xasprintf("%s/%s", dir, rf[i].name);
+
+		r = cv_write_file_atomic(fp, rf[i].data, rf[i].len, 0600);
+		free(fp);
+		if (r < 0) {
+			mmp_fail(ctx, "FAILURE: cannot restore file %s: %s", rf[i].name,
+				 strerror(-r));
+			goto out;
+		}
+	}
+	doc_replace(ctx->doc, copy);
+	ctx->changed = true;
+	ctx->env->system_action(ctx->env->opaque, "reboot");
+	ret = 0;
+out:
+	for (size_t i = 0; i < nrf; i++)
+		free(rf[i].data);
+	free(rf);
+	json_object_put(copy);
+	json_object_put(root);
+	if (tok)
+		json_tokener_free(tok);
+	free(text);
+	free(path);
+	free(name);
+	return ret;
+}
+
+/* --- factory_reset, reboot, shutdown (spec/mmp.md 12) ---------------------------- */
+
+/* What "factory_reset app" keeps: the platform (network, firewall, time,
+ * remote syslog) and the MMP users, so the appliance comes back reachable,
+ * protected and with its accounts; the application services are reset. */
+static const char *const app_keeps[] = {
+	"hostname", "ipv4",  "iface",	   "dns",	 "ntp",	   "timezone",
+	"firewall", "syslog", "users", "user_rules", "schema",
+};
+
+static bool kept(const char *key, bool full)
+{
+	if (strcmp(key, "schema") == 0)
+		return true;
+	if (full)
+		return false;
+	for (size_t i = 0; i < sizeof(app_keeps) / sizeof(app_keeps[0]); i++)
+		if (strcmp(key, app_keeps[i]) == 0)
+			return true;
+	return false;
+}
+
+static int cmd_factory_reset(struct mmp_ctx *ctx)
+{
+	bool full = mmp_has(ctx, "full");
+	json_object *drop;
+
+	if (!confirmed(ctx)) {
+		mmp_printf(ctx, "Factory reset cancelled\n");
+		return 0;
+	}
+	if (!can_act(ctx))
+		return mmp_fail(ctx, "FAILURE: reboot is not available");
+	drop = json_object_new_array();
+	json_object_object_foreach(ctx->doc, k, v) {
+		(void)v;
+		if (!kept(k, full))
+			json_object_array_add(drop, json_object_new_string(k));
+	}
+	for (size_t i = 0; i < json_object_array_length(drop); i++)
+		json_object_object_del(ctx->doc,
+				       json_object_get_string(json_object_array_get_idx(drop, i)));
+	json_object_put(drop);
+	/* A full reset brings back the first-boot admin/admin account. The
+	 * upload directory (keys, certificates, backups) is left alone. */
+	if (full)
+		mmp_users_defaults(ctx->doc);
+	ctx->changed = true;
+	ctx->env->system_action(ctx->env->opaque, "reboot");
+	return 0;
+}
+
+/* Decision: reboot and shutdown print nothing (the session simply ends, as
+ * on CMS); the action runs after the reply has been sent. */
+static int cmd_power(struct mmp_ctx *ctx)
+{
+	const char *action = mmp_has(ctx, "shutdown") ? "shutdown" : "reboot";
+
+	if (!can_act(ctx))
+		return mmp_fail(ctx, "FAILURE: %s is not available", action);
+	ctx->env->system_action(ctx->env->opaque, action);
 	return 0;
 }
 
@@ -18,9 +732,57 @@ static int cmd_help(struct mmp_ctx *ctx)
 	return 0;
 }
 
+/* --- the table --------------------------------------------------------------- */
+
+static const struct mmp_prompt rollback_prompt[] = {
+	{ "This will restore the configuration and reboot. Continue? (Y/n)", false },
+	{ NULL, false },
+};
+
+static const struct mmp_prompt reset_app_prompt[] = {
+	{ "This will delete the application configuration and reboot. Continue? (Y/n)", false },
+	{ NULL, false },
+};
+
+static const struct mmp_prompt reset_full_prompt[] = {
+	{ "This will delete all configuration, including the network settings and the MMP "
+	  "users, and reboot. Continue? (Y/n)",
+	  false },
+	{ NULL, false },
+};
+
+#define A MMP_ROLE_ADMIN
+
 static const struct mmp_cmd cmds[] = {
+	{ "syslog", "Shows the remote syslog settings", A, cmd_syslog_show },
+	{ "syslog server add <host[:port]>", "Adds a remote syslog server (port 514 by default)", A,
+	  cmd_syslog_add },
+	{ "syslog server del <host>", "Removes a remote syslog server", A, cmd_syslog_del },
+	{ "syslog (enable|disable)", "Enables or disables forwarding to the syslog servers", A,
+	  cmd_syslog_enable },
+	{ "syslog follow", "Shows the log as it is written, until Ctrl-C",
+	  MMP_ROLE_ADMIN | MMP_ROLE_AUDIT, cmd_syslog_follow },
+
+	{ "database cluster status", "Shows the database cluster status", A, cmd_db_status },
+
 	{ "version", "Shows the software version", MMP_ROLES_ALL, cmd_version },
-	{ "help [<command>]", "Lists the commands, or those of one command", MMP_ROLES_ALL, cmd_help },
+	{ "health_check", "Checks the enabled services and the disk", A, cmd_health_check },
+
+	{ "backup snapshot <name>", "Writes <name>.bak (configuration and files) for download", A,
+	  cmd_backup_snapshot },
+	{ "backup list", "Lists the backups", A, cmd_backup_list },
+	{ "backup rollback <name>", "Restores a backup and reboots", A, cmd_backup_rollback,
+	  rollback_prompt },
+
+	{ "factory_reset app", "Deletes the application configuration and reboots", A,
+	  cmd_factory_reset, reset_app_prompt },
+	{ "factory_reset full", "Deletes all configuration and users and reboots", A,
+	  cmd_factory_reset, reset_full_prompt },
+	{ "reboot", "Restarts the appliance", A, cmd_power },
+	{ "shutdown", "Powers the appliance off", A, cmd_power },
+
+	{ "help [<command>]", "Lists the commands, or those of one command", MMP_ROLES_ALL,
+	  cmd_help },
 };
 
 MMP_AREA(mmp_area_system, "system", cmds);

@@ -47,6 +47,11 @@ int mmpd_store_commit(struct mmpd *d, json_object *doc);
 int mmpd_ifmap_load(struct mmpd *d);
 int mmpd_ifmap_save(const struct mmpd *d);
 
+/* "reboot" or "shutdown" (mmpd_main.c): stops every service, then exits
+ * (shutdown) or starts mmpd again in place (reboot). On the appliance
+ * image mmpd runs under init, which does the machine's part. */
+void mmpd_system_action(struct mmpd *d, const char *action);
+
 /* --- IPC server (mmpd_ipc.c) --- */
 int mmpd_ipc_listen(struct mmpd *d);
 void mmpd_ipc_close(struct mmpd *d);
@@ -79,6 +84,8 @@ void mmpd_super_shutdown(struct mmpd_super *s, void (*done)(struct mmpd *d));
 struct mmpd_logstore *mmpd_logstore_open(struct mmpd *d, const char *path, size_t max_bytes,
 					 int keep);
 void mmpd_logstore_close(struct mmpd_logstore *ls);
+/* Closes and reopens the file (SIGHUP, after an outside rotation). */
+int mmpd_logstore_reopen(struct mmpd_logstore *ls);
 /* Writes one already formatted line (no newline). */
 void mmpd_logstore_write(struct mmpd_logstore *ls, const char *line);
 /* Stamps and writes a message from tag ("mmpd", "turn", ...). */

@@ -1,6 +1,352 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * mmpd: the appliance manager. The only privileged process: it owns the
+ * config document and the upload directory, serves the mmp socket, and
+ * supervises the services. Shape of main (STYLE.md): parse options, load
+ * and validate config, open privileged resources, init modules, run the
+ * loop; SIGTERM stops every service and exits.
+ */
 #include "config.h"
-int main(void)
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/ipc.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+#include "lib/parse.h"
+#include "services/mmpd/mmpd.h"
+#include "shell/cmd_areas.h"
+
+#define LOG_MAX_BYTES (8u << 20)
+#define LOG_KEEP 4
+
+static struct mmpd mmpd;
+static char **saved_argv;
+
+static void usage(FILE *f)
 {
+	fprintf(f, "Usage: mmpd [--state-dir DIR] [--socket PATH] [--iface X=IFNAME]...\n"
+		   "            [--service-dir DIR] [--foreground]\n"
+		   "  --state-dir DIR    configuration, upload directory and logs (default %s)\n"
+		   "  --socket PATH      the mmp socket (default %s)\n"
+		   "  --iface X=IFNAME   map appliance interface X (a-d) to a kernel interface\n"
+		   "  --service-dir DIR  where the service programs live (default %s)\n"
+		   "  --foreground       do not detach\n",
+		CV_DEFAULT_STATE_DIR, CV_DEFAULT_SOCKET, PKGLIBEXECDIR);
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char *copy = xstrdup(path);
+	int r = 0;
+
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+			r = -errno;
+		*p = '/';
+	}
+	if (r == 0 && mkdir(copy, mode) < 0 && errno != EEXIST)
+		r = -errno;
+	free(copy);
+	return r;
+}
+
+/* --- the default interface map: the first four Ethernet devices with a
+ * bus address, in bus order (DESIGN.md section 5) --- */
+
+struct netdev {
+	char name[IF_NAMESIZE];
+	char bus[PATH_MAX];
+};
+
+static int cmp_netdev(const void *a, const void *b)
+{
+	return strcmp(((const struct netdev *)a)->bus, ((const struct netdev *)b)->bus);
+}
+
+static void default_ifmap(struct mmpd *d)
+{
+	struct netdev devs[32];
+	size_t n = 0;
+	struct dirent *de;
+	DIR *dir = opendir("/sys/class/net");
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir)) != NULL && n < sizeof(devs) / sizeof(devs[0])) {
+		char path[PATH_MAX], buf[16];
+		char *type = NULL;
+		int fd;
+		ssize_t len;
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= IF_NAMESIZE)
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/type", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		type = buf;
+		if (strtol(type, NULL, 10) != 1) /* ARPHRD_ETHER */
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/device", de->d_name);
+		if (!realpath(path, devs[n].bus))
+			continue; /* virtual: veth, bridge, ... */
+		memcpy(devs[n].name, de->d_name, strlen(de->d_name) + 1);
+		n++;
+	}
+	closedir(dir);
+	qsort(devs, n, sizeof(devs[0]), cmp_netdev);
+	for (size_t i = 0; i < n && i < 4; i++)
+		memcpy(d->ifmap[i], devs[i].name, IF_NAMESIZE);
+}
+
+/* --- logging into the log store --- */
+
+static void log_sink(int level, const char *msg, void *opaque)
+{
+	struct mmpd *d = opaque;
+
+	mmpd_logstore_log(d->logs, "mmpd", level, msg);
+}
+
+/* --- stopping, reboot, shutdown --- */
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void stopped(struct mmpd *d)
+{
+	cv_info("stopped");
+	uv_walk(d->loop, close_walk, NULL);
+}
+
+static void rebooted(struct mmpd *d)
+{
+	cv_info("restarting");
+	mmpd_logstore_close(d->logs);
+	d->logs = NULL;
+	cv_log_set_sink(NULL, NULL);
+	execv("/proc/self/exe", saved_argv);
+	fprintf(stderr, "mmpd: cannot restart: %s\n", strerror(errno));
+	_exit(1);
+}
+
+static void begin_stop(struct mmpd *d, void (*done)(struct mmpd *))
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	mmpd_ipc_close(d);
+	mmpd_super_shutdown(d->super, done);
+}
+
+void mmpd_system_action(struct mmpd *d, const char *action)
+{
+	cv_info("%s requested", action);
+	if (strcmp(action, "reboot") == 0)
+		begin_stop(d, rebooted);
+	else
+		begin_stop(d, stopped);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct mmpd *d = s->data;
+
+	if (signum == SIGHUP) {
+		/* The configuration is applied by commands; SIGHUP only
+		 * reopens the log file (after an outside rotation). */
+		mmpd_logstore_reopen(d->logs);
+		cv_info("SIGHUP: log file reopened");
+		return;
+	}
+	cv_info("received %s, stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	begin_stop(d, stopped);
+}
+
+/* --- the handlers' view of mmpd --- */
+
+static bool env_installed(void *opaque, const char *svc)
+{
+	struct mmpd *d = opaque;
+
+	return mmpd_super_installed(d->super, svc);
+}
+
+static void env_state(void *opaque, const char *svc, struct mmp_svc_state *ret)
+{
+	struct mmpd *d = opaque;
+
+	mmpd_super_state(d->super, svc, ret);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "iface", required_argument, NULL, 'i' },
+		{ "service-dir", required_argument, NULL, 'D' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mmpd *d = &mmpd;
+	bool foreground = false, iface_given = false;
+	char ifmap[4][IF_NAMESIZE] = { { 0 } };
+	int c, r;
+
+	saved_argv = argv;
+	d->state_dir = xstrdup(CV_DEFAULT_STATE_DIR);
+	d->socket_path = xstrdup(CV_DEFAULT_SOCKET);
+	d->service_dir = xstrdup(PKGLIBEXECDIR);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			free(d->state_dir);
+			d->state_dir = xstrdup(optarg);
+			break;
+		case 'S':
+			free(d->socket_path);
+			d->socket_path = xstrdup(optarg);
+			break;
+		case 'D':
+			free(d->service_dir);
+			d->service_dir = xstrdup(optarg);
+			break;
+		case 'i': {
+			char iface, name[2] = { optarg[0], '\0' };
+
+			if (optarg[0] == '\0' || optarg[1] != '=' || cv_parse_iface(name, &iface) < 0 ||
+			    optarg[2] == '\0' || strlen(optarg + 2) >= IF_NAMESIZE) {
+				fprintf(stderr, "mmpd: --iface wants X=IFNAME with X one of a-d: \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			snprintf(ifmap[iface - 'a'], IF_NAMESIZE, "%s", optarg + 2);
+			iface_given = true;
+			break;
+		}
+		case 'f':
+			foreground = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("mmpd %s\n", CONVENE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	/* daemon() moves to /: every path becomes absolute first. */
+	{
+		char *paths[] = { d->state_dir, d->socket_path, d->service_dir };
+
+		for (size_t i = 0; i < 3; i++) {
+			if (paths[i][0] == '/')
+				continue;
+			char cwd[PATH_MAX];
+
+			if (!getcwd(cwd, sizeof(cwd))) {
+				fprintf(stderr, "mmpd: cannot find the current directory\n");
+				return 1;
+			}
+			paths[i] = xasprintf("%s/%s", cwd, paths[i]);
+		}
+		free(d->state_dir == paths[0] ? NULL : d->state_dir);
+		free(d->socket_path == paths[1] ? NULL : d->socket_path);
+		free(d->service_dir == paths[2] ? NULL : d->service_dir);
+		d->state_dir = paths[0];
+		d->socket_path = paths[1];
+		d->service_dir = paths[2];
+	}
+	d->upload_dir = xasprintf("%s/files", d->state_dir);
+	d->conf_path = xasprintf("%s/config.json", d->state_dir);
+	d->log_path = xasprintf("%s/log/convene.log", d->state_dir);
+	{
+		char *run = xasprintf("%s/run", d->state_dir);
+		char *sockdir = xstrdup(d->socket_path);
+		char *slash = strrchr(sockdir, '/');
+
+		if (slash && slash != sockdir)
+			*slash = '\0';
+		if ((r = mkdir_p(d->state_dir, 0700)) < 0 || (r = mkdir_p(d->upload_dir, 0750)) < 0 ||
+		    (r = mkdir_p(run, 0700)) < 0 || (slash && (r = mkdir_p(sockdir, 0755)) < 0)) {
+			fprintf(stderr, "mmpd: cannot create %s: %s\n", d->state_dir,
+				strerror(-r));
+			return 1;
+		}
+		free(run);
+		free(sockdir);
+	}
+	cv_log_open("mmpd");
+	if (mmpd_store_open(d) < 0)
+		return 1;
+	if (iface_given) {
+		memcpy(d->ifmap, ifmap, sizeof(ifmap));
+		mmpd_ifmap_save(d);
+	} else if (mmpd_ifmap_load(d) == -ENOENT) {
+		default_ifmap(d);
+		mmpd_ifmap_save(d);
+	}
+	if (!foreground && daemon(0, 0) < 0) {
+		fprintf(stderr, "mmpd: cannot detach: %s\n", strerror(errno));
+		return 1;
+	}
+	d->loop = uv_default_loop();
+	d->logs = mmpd_logstore_open(d, d->log_path, LOG_MAX_BYTES, LOG_KEEP);
+	if (d->logs)
+		cv_log_set_sink(log_sink, d);
+	d->env.upload_dir = d->upload_dir;
+	d->env.state_dir = d->state_dir;
+	d->env.opaque = d;
+	d->env.svc_installed = env_installed;
+	d->env.svc_state = env_state;
+	mmp_engine_init();
+	d->super = mmpd_super_new(d);
+	if (mmpd_ipc_listen(d) < 0)
+		return 1;
+	uv_signal_init(d->loop, &d->sigterm);
+	uv_signal_init(d->loop, &d->sigint);
+	uv_signal_init(d->loop, &d->sighup);
+	d->sigterm.data = d->sigint.data = d->sighup.data = d;
+	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d->sigint, on_signal, SIGINT);
+	uv_signal_start(&d->sighup, on_signal, SIGHUP);
+	cv_info("started: state %s, socket %s", d->state_dir, d->socket_path);
+	mmpd_super_boot(d->super);
+	uv_run(d->loop, UV_RUN_DEFAULT);
+	mmpd_super_free(d->super);
+	mmpd_logstore_close(d->logs);
+	json_object_put(d->doc);
+	uv_loop_close(d->loop);
 	return 0;
 }
