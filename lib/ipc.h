@@ -5,15 +5,21 @@
  * than CV_IPC_MAX are refused by both sides.
  *
  * Requests (mmp -> mmpd), replies (mmpd -> mmp):
- *   {"op":"hello"}                      -> {"hostname","user","role"}
+ *   {"op":"hello"}                      -> {"status","hostname","user","role","must_change"}
  *   {"op":"run","line":L,"input":[..]}  -> {"status":0|1,"output":S}
  *        or, when the command prompts and no "input" was sent:
  *                                         {"status":0,"prompts":[{"text","secret"}]}
- *   {"op":"complete","line":L}          -> {"matches":[..]}  (candidates for the last token)
- *   {"op":"help","line":L}              -> {"output":S}      (the "?" listing)
- *   {"op":"follow"}                     -> {"line":S} messages until the client closes
- * A root caller may add "user":NAME to act as that MMP user, and "from":
- * "ip:port" (taken from SSH_CLIENT) for the audit line.
+ *        or, for a streaming command ("syslog follow"):
+ *                                         {"status":0,"output":S,"follow":true}, then
+ *                                         {"line":S} messages until the client sends
+ *   {"op":"unfollow"}                   -> {"status":0,"output":""}
+ *   {"op":"complete","line":L}          -> {"status":0,"matches":[..]} (candidates for the
+ *                                          last token)
+ *   {"op":"help","line":L}              -> {"status":0,"output":S} (the "?" listing)
+ *   {"op":"login","user":U,"password":P} (root only: the console and SSH login)
+ *                                       -> {"status":0,"must_change":B} or {"status":1,...}
+ * A root caller may add "user":NAME to act as that MMP user. Every request
+ * may carry "from":"ip:port" (taken from SSH_CLIENT) for the audit line.
  */
 #ifndef CV_IPC_H
 #define CV_IPC_H

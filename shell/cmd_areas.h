@@ -5,11 +5,14 @@
 
 #include "shell/cmd.h"
 
-extern const struct mmp_area mmp_area_net;	/* hostname ipv4 iface dns ntp timezone firewall */
+extern const struct mmp_area mmp_area_net;	/* hostname ipv4 iface ntp timezone */
+extern const struct mmp_area mmp_area_dns;	/* dns */
+extern const struct mmp_area mmp_area_firewall; /* firewall */
 extern const struct mmp_area mmp_area_system;	/* syslog version health_check backup
 						 * factory_reset reboot shutdown database help */
 extern const struct mmp_area mmp_area_services; /* callbridge webadmin webbridge3 turn xmpp
 						 * tls pki */
+extern const struct mmp_area mmp_area_pki;	/* pki */
 extern const struct mmp_area mmp_area_user;	/* user passwd */
 
 /* The supervised services, in status order (cmd_services.c). */

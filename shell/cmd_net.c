@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The network commands (spec/mmp.md section 2): hostname, ipv4, iface, dns,
- * ntp, timezone and firewall.
+ * The network commands (spec/mmp.md section 2): hostname, ipv4, iface, ntp
+ * and timezone (dns and firewall have their own files).
  *
  * These commands store configuration only. Applying it to the kernel
  * (addresses, routes, link settings, resolver, NTP client, nftables) is a
@@ -33,14 +33,12 @@
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "shell/cmd_areas.h"
+#include "shell/cmd_util.h"
 #include "shell/screen.h"
 
 /* Bounds on the stored lists (fail closed rather than grow without end). */
 #define MAX_ROUTES 32
-#define MAX_FWD_ZONES 32
-#define MAX_RRS 256
 #define MAX_NTP 8
-#define MAX_FW_RULES 256
 /* Linux HOST_NAME_MAX. */
 #define HOSTNAME_MAX 64
 
@@ -48,97 +46,6 @@
 #define ZONE_NAME_MAX 64
 #define ZONE_LIST_MAX 4000
 #define ZONE_DEPTH_MAX 3
-
-/* --- small helpers ------------------------------------------------------ */
-
-/* "<area>.<if>.<key>" (or "<area>.<if>" when key is NULL). */
-static const char *ipath(char *buf, size_t n, const char *area, char ifc, const char *key)
-{
-	if (key)
-		snprintf(buf, n, "%s.%c.%s", area, ifc, key);
-	else
-		snprintf(buf, n, "%s.%c", area, ifc);
-	return buf;
-}
-
-static char arg_iface(const struct mmp_ctx *ctx)
-{
-	const struct mmp_val *v = mmp_val(ctx, "if");
-
-	return v ? v->u.iface : 'a';
-}
-
-/* The array at path; with create, a missing or mistyped value becomes an
- * empty array. NULL when absent and !create. */
-static json_object *conf_array(json_object *doc, const char *path, bool create)
-{
-	json_object *a = cv_conf_get(doc, path);
-
-	if (a && json_object_is_type(a, json_type_array))
-		return a;
-	if (!create)
-		return NULL;
-	a = json_object_new_array();
-	cv_conf_set(doc, path, a);
-	return a;
-}
-
-static size_t arr_len(json_object *a)
-{
-	return a ? json_object_array_length(a) : 0;
-}
-
-static const char *obj_str(json_object *o, const char *key, const char *dflt)
-{
-	json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return dflt;
-	return json_object_get_string(v);
-}
-
-static int64_t obj_int(json_object *o, const char *key, int64_t dflt)
-{
-	json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return dflt;
-	return json_object_get_int64(v);
-}
-
-/* Index of the string s in array a (ignoring case with nocase), or -1. */
-static int arr_find_str(json_object *a, const char *s, bool nocase)
-{
-	for (size_t i = 0; i < arr_len(a); i++) {
-		json_object *e = json_object_array_get_idx(a, i);
-		const char *v;
-
-		if (!json_object_is_type(e, json_type_string))
-			continue;
-		v = json_object_get_string(e);
-		if (nocase ? strcasecmp(v, s) == 0 : strcmp(v, s) == 0)
-			return (int)i;
-	}
-	return -1;
-}
-
-static void ntop(struct in_addr a, char *buf)
-{
-	inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
-
-static unsigned mask_to_plen(struct in_addr mask)
-{
-	uint32_t m = ntohl(mask.s_addr);
-	unsigned n = 0;
-
-	while (m & 0x80000000u) {
-		n++;
-		m <<= 1;
-	}
-	return n;
-}
 
 /* --- the interface map and sysfs ------------------------------------------ */
 
@@ -692,273 +599,6 @@ static int cmd_iface_mtu(struct mmp_ctx *ctx)
 	return 0;
 }
 
-/* --- dns ------------------------------------------------------------------ */
-
-static int cmd_dns_show(struct mmp_ctx *ctx)
-{
-	json_object *zones = conf_array(ctx->doc, "dns.forwardzones", false);
-	json_object *rrs = conf_array(ctx->doc, "dns.rrs", false);
-
-	/* spec/mmp.md 2.5 (proposed screen). */
-	mmp_printf(ctx, "Application DNS:\nForward zones:\n");
-	if (!arr_len(zones))
-		mmp_printf(ctx, "    none\n");
-	for (size_t i = 0; i < arr_len(zones); i++) {
-		json_object *z = json_object_array_get_idx(zones, i);
-		const char *zone = obj_str(z, "zone", "?");
-
-		mmp_printf(ctx, "    %-17s %s\n", zone, obj_str(z, "server", "?"));
-	}
-	mmp_printf(ctx, "Resource records:\n");
-	if (!arr_len(rrs))
-		mmp_printf(ctx, "    none\n");
-	for (size_t i = 0; i < arr_len(rrs); i++) {
-		json_object *r = json_object_array_get_idx(rrs, i);
-
-		mmp_printf(ctx, "    %s %s %s\n", obj_str(r, "owner", "?"), obj_str(r, "type", "?"),
-			   obj_str(r, "data", "?"));
-	}
-	return 0;
-}
-
-/* A forward zone is "." (every domain) or a domain name. */
-static bool zone_ok(const char *s)
-{
-	return strcmp(s, ".") == 0 || cv_parse_hostname(s) == 0;
-}
-
-static int find_zone(json_object *zones, const char *zone, const char *server)
-{
-	for (size_t i = 0; i < arr_len(zones); i++) {
-		json_object *z = json_object_array_get_idx(zones, i);
-
-		if (strcasecmp(obj_str(z, "zone", ""), zone) == 0 &&
-		    strcmp(obj_str(z, "server", ""), server) == 0)
-			return (int)i;
-	}
-	return -1;
-}
-
-static int cmd_dns_zone(struct mmp_ctx *ctx)
-{
-	const char *zone = mmp_arg(ctx, "zone");
-	const struct mmp_val *sv = mmp_val(ctx, "server-ip");
-	char server[INET_ADDRSTRLEN];
-	json_object *zones, *z;
-	int idx;
-
-	if (!zone_ok(zone))
-		return mmp_fail(ctx, "Invalid zone \"%s\"", zone);
-	ntop(sv->u.addr, server);
-	zones = conf_array(ctx->doc, "dns.forwardzones", false);
-	idx = find_zone(zones, zone, server);
-	if (mmp_has(ctx, "del")) {
-		if (idx < 0)
-			return mmp_fail(ctx, "Forward zone %s %s not found", zone, server);
-		json_object_array_del_idx(zones, (size_t)idx, 1);
-		ctx->changed = true;
-		return 0;
-	}
-	if (idx >= 0)
-		return mmp_fail(ctx, "Forward zone %s %s already exists", zone, server);
-	zones = conf_array(ctx->doc, "dns.forwardzones", true);
-	if (arr_len(zones) >= MAX_FWD_ZONES)
-		return mmp_fail(ctx, "Too many forward zones (at most %d)", MAX_FWD_ZONES);
-	z = json_object_new_object();
-	json_object_object_add(z, "zone", json_object_new_string(zone));
-	json_object_object_add(z, "server", json_object_new_string(server));
-	json_object_array_add(zones, z);
-	ctx->changed = true;
-	return 0;
-}
-
-/* Owner names of local records: labels of letters, digits, '-' and '_'
- * (SRV owners such as _xmpp-component._tcp.example.com), a leading "*"
- * label for a wildcard, no trailing dot. */
-static bool rr_owner_ok(const char *s)
-{
-	size_t len = strlen(s), label = 0;
-
-	if (len == 0 || len > CV_HOSTNAME_MAX)
-		return false;
-	if (s[0] == '*') {
-		if (s[1] == '\0')
-			return true;
-		if (s[1] != '.')
-			return false;
-		s += 2;
-	}
-	for (const char *p = s;; p++) {
-		if (*p == '.' || *p == '\0') {
-			if (label == 0 || p[-1] == '-')
-				return false;
-			if (*p == '\0')
-				return true;
-			label = 0;
-			continue;
-		}
-		if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
-			return false;
-		if ((*p == '-' && label == 0) || ++label > 63)
-			return false;
-	}
-}
-
-static const char *const rr_types[] = { "A", "AAAA", "CNAME", "SRV" };
-
-static const char *rr_type_of(const char *s)
-{
-	for (size_t i = 0; i < sizeof(rr_types) / sizeof(rr_types[0]); i++)
-		if (strcasecmp(s, rr_types[i]) == 0)
-			return rr_types[i];
-	return NULL;
-}
-
-/*
- * Validates the minimal record form "<owner> <type> <data>" (no TTL or
- * class): A <IPv4>, AAAA <IPv6>, CNAME <name>, SRV <priority> <weight>
- * <port> <target>. Fills the normalized fields or sets *ret_why.
- */
-static int rr_parse(const char *text, char **ret_owner, const char **ret_type, char **ret_data,
-		    const char **ret_why)
-{
-	char *copy = xstrdup(text), *save = NULL, *tok[8];
-	size_t n = 0;
-	const char *type;
-	struct strbuf data = STRBUF_INIT;
-	int r = -EINVAL;
-
-	for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-		if (n == 8) {
-			*ret_why = "too many fields";
-			goto out;
-		}
-		tok[n++] = t;
-	}
-	if (n < 3) {
-		*ret_why = "expected \"<owner> <type> <data>\"";
-		goto out;
-	}
-	if (!rr_owner_ok(tok[0])) {
-		*ret_why = "bad owner name";
-		goto out;
-	}
-	type = rr_type_of(tok[1]);
-	if (!type) {
-		*ret_why = "the type must be A, AAAA, CNAME or SRV";
-		goto out;
-	}
-	if (strcmp(type, "SRV") == 0) {
-		unsigned long v;
-
-		if (n != 6) {
-			*ret_why = "expected \"<owner> SRV <priority> <weight> <port> <target>\"";
-			goto out;
-		}
-		for (size_t i = 2; i < 5; i++)
-			if (cv_parse_ulong(tok[i], 0, 65535, &v) < 0) {
-				*ret_why = "bad number";
-				goto out;
-			}
-		if (cv_parse_hostname(tok[5]) < 0) {
-			*ret_why = "bad target name";
-			goto out;
-		}
-		sb_printf(&data, "%s %s %s %s", tok[2], tok[3], tok[4], tok[5]);
-	} else {
-		struct in6_addr a6;
-		struct in_addr a4;
-
-		if (n != 3) {
-			*ret_why = "expected \"<owner> <type> <data>\"";
-			goto out;
-		}
-		if (strcmp(type, "A") == 0 && cv_parse_ipv4(tok[2], &a4) < 0) {
-			*ret_why = "bad IPv4 address";
-			goto out;
-		}
-		if (strcmp(type, "AAAA") == 0 && inet_pton(AF_INET6, tok[2], &a6) != 1) {
-			*ret_why = "bad IPv6 address";
-			goto out;
-		}
-		if (strcmp(type, "CNAME") == 0 && cv_parse_hostname(tok[2]) < 0) {
-			*ret_why = "bad target name";
-			goto out;
-		}
-		sb_puts(&data, tok[2]);
-	}
-	*ret_owner = xstrdup(tok[0]);
-	*ret_type = type;
-	*ret_data = sb_steal(&data);
-	r = 0;
-out:
-	sb_free(&data);
-	free(copy);
-	return r;
-}
-
-static int cmd_dns_add_rr(struct mmp_ctx *ctx)
-{
-	const char *text = mmp_arg(ctx, "record"), *type = NULL, *why = NULL;
-	char *owner = NULL, *data = NULL;
-	json_object *rrs, *r;
-	int ret = 0;
-
-	if (rr_parse(text, &owner, &type, &data, &why) < 0)
-		return mmp_fail(ctx, "Invalid resource record \"%s\": %s", text, why);
-	rrs = conf_array(ctx->doc, "dns.rrs", true);
-	for (size_t i = 0; i < arr_len(rrs); i++) {
-		json_object *e = json_object_array_get_idx(rrs, i);
-
-		if (strcasecmp(obj_str(e, "owner", ""), owner) == 0 &&
-		    strcmp(obj_str(e, "type", ""), type) == 0 &&
-		    strcasecmp(obj_str(e, "data", ""), data) == 0) {
-			ret = mmp_fail(ctx, "Resource record \"%s %s %s\" already exists", owner,
-				       type, data);
-			goto out;
-		}
-	}
-	if (arr_len(rrs) >= MAX_RRS) {
-		ret = mmp_fail(ctx, "Too many resource records (at most %d)", MAX_RRS);
-		goto out;
-	}
-	r = json_object_new_object();
-	json_object_object_add(r, "owner", json_object_new_string(owner));
-	json_object_object_add(r, "type", json_object_new_string(type));
-	json_object_object_add(r, "data", json_object_new_string(data));
-	json_object_array_add(rrs, r);
-	ctx->changed = true;
-out:
-	free(owner);
-	free(data);
-	return ret;
-}
-
-static int cmd_dns_del_rr(struct mmp_ctx *ctx)
-{
-	const char *owner = mmp_arg(ctx, "owner");
-	const char *type = rr_type_of(mmp_arg(ctx, "type"));
-	json_object *rrs = conf_array(ctx->doc, "dns.rrs", false);
-	bool found = false;
-
-	if (!type)
-		return mmp_fail(ctx, "Invalid record type \"%s\"", mmp_arg(ctx, "type"));
-	/* Every record of that owner and type goes. */
-	for (size_t i = arr_len(rrs); i-- > 0;) {
-		json_object *e = json_object_array_get_idx(rrs, i);
-
-		if (strcasecmp(obj_str(e, "owner", ""), owner) == 0 &&
-		    strcmp(obj_str(e, "type", ""), type) == 0) {
-			json_object_array_del_idx(rrs, i, 1);
-			found = true;
-		}
-	}
-	if (!found)
-		return mmp_fail(ctx, "Resource record %s %s not found", owner, type);
-	ctx->changed = true;
-	return 0;
-}
-
 /* --- ntp ------------------------------------------------------------------ */
 
 static int cmd_ntp_show(struct mmp_ctx *ctx)
@@ -1138,186 +778,6 @@ static int cmd_timezone_list(struct mmp_ctx *ctx)
 	return 0;
 }
 
-/* --- firewall ------------------------------------------------------------- */
-
-struct fw_rule {
-	const char *action; /* "allow" or "deny" */
-	unsigned port;
-	const char *proto;  /* "tcp", "udp" or "tcp+udp" */
-	char from[32];	    /* "any" or "A.B.C.D/N" */
-};
-
-/* "<port>[/(tcp|udp)]"; without a protocol the rule matches both. */
-static int portspec_parse(const char *s, unsigned *ret_port, const char **ret_proto)
-{
-	const char *slash = strchr(s, '/');
-	char num[8];
-	uint16_t port;
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-
-	if (n == 0 || n >= sizeof(num))
-		return -EINVAL;
-	memcpy(num, s, n);
-	num[n] = '\0';
-	if (cv_parse_port(num, &port) < 0)
-		return -EINVAL;
-	if (!slash)
-		*ret_proto = "tcp+udp";
-	else if (strcmp(slash + 1, "tcp") == 0)
-		*ret_proto = "tcp";
-	else if (strcmp(slash + 1, "udp") == 0)
-		*ret_proto = "udp";
-	else
-		return -EINVAL;
-	*ret_port = port;
-	return 0;
-}
-
-/* Fills r from the command's arguments; prints the error on failure. */
-static int fw_rule_from_args(struct mmp_ctx *ctx, struct fw_rule *r)
-{
-	const char *spec = mmp_arg(ctx, "portspec");
-	const struct mmp_val *from = mmp_val(ctx, "cidr");
-
-	r->action = mmp_has(ctx, "allow") ? "allow" : "deny";
-	if (portspec_parse(spec, &r->port, &r->proto) < 0)
-		return mmp_fail(ctx, "Invalid port \"%s\"", spec);
-	if (from) {
-		char a[INET_ADDRSTRLEN];
-
-		ntop(from->u.addr, a);
-		snprintf(r->from, sizeof(r->from), "%s/%u", a, from->plen);
-	} else {
-		snprintf(r->from, sizeof(r->from), "any");
-	}
-	return 0;
-}
-
-static int fw_find(json_object *rules, const struct fw_rule *r)
-{
-	for (size_t i = 0; i < arr_len(rules); i++) {
-		json_object *e = json_object_array_get_idx(rules, i);
-
-		if (strcmp(obj_str(e, "action", ""), r->action) == 0 &&
-		    obj_int(e, "port", 0) == (int64_t)r->port &&
-		    strcmp(obj_str(e, "proto", ""), r->proto) == 0 &&
-		    strcmp(obj_str(e, "from", ""), r->from) == 0)
-			return (int)i;
-	}
-	return -1;
-}
-
-static int cmd_fw_show(struct mmp_ctx *ctx)
-{
-	char ifc = arg_iface(ctx), p[64];
-	json_object *o = cv_conf_get(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, NULL));
-	json_object *rules = conf_array(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, "rules"),
-					false);
-
-	/* spec/mmp.md 2.7. The firewall is off until enabled; the default
-	 * policy of an interface never configured is allow. */
-	mmp_screen_kv(&ctx->out, 16, "Firewall status",
-		      cv_conf_get_bool(o, "enabled", false) ? "enabled" : "disabled");
-	mmp_screen_kv(&ctx->out, 16, "Default policy", obj_str(o, "default", "allow"));
-	mmp_printf(ctx, "Rules:\n");
-	for (size_t i = 0; i < arr_len(rules); i++) {
-		json_object *e = json_object_array_get_idx(rules, i);
-		char num[24], port[40];
-
-		snprintf(num, sizeof(num), "%zu", i + 1);
-		snprintf(port, sizeof(port), "%lld/%s", (long long)obj_int(e, "port", 0),
-			 obj_str(e, "proto", "?"));
-		/* Columns 3, 7 and 12 wide, always at least one space. */
-		mmp_printf(ctx, "    %-2s %-6s %-11s from %s\n", num, obj_str(e, "action", "?"),
-			   port, obj_str(e, "from", "any"));
-	}
-	return 0;
-}
-
-static int cmd_fw_default(struct mmp_ctx *ctx)
-{
-	char ifc = arg_iface(ctx), p[64];
-
-	cv_conf_set_str(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, "default"),
-			mmp_has(ctx, "allow") ? "allow" : "deny");
-	ctx->changed = true;
-	return 0;
-}
-
-static int cmd_fw_rule(struct mmp_ctx *ctx)
-{
-	char ifc = arg_iface(ctx), p[64];
-	struct fw_rule r;
-	json_object *rules, *e;
-	int idx;
-
-	if (fw_rule_from_args(ctx, &r) < 0)
-		return -1;
-	rules = conf_array(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, "rules"), false);
-	idx = fw_find(rules, &r);
-	if (mmp_has(ctx, "delete")) {
-		if (idx < 0)
-			return mmp_fail(ctx, "Rule not found: %s %u/%s from %s", r.action, r.port,
-					r.proto, r.from);
-		json_object_array_del_idx(rules, (size_t)idx, 1);
-		ctx->changed = true;
-		return 0;
-	}
-	if (idx >= 0)
-		return mmp_fail(ctx, "Rule already exists: %s %u/%s from %s", r.action, r.port,
-				r.proto, r.from);
-	rules = conf_array(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, "rules"), true);
-	if (arr_len(rules) >= MAX_FW_RULES)
-		return mmp_fail(ctx, "Too many rules on interface %c (at most %d)", ifc,
-				MAX_FW_RULES);
-	e = json_object_new_object();
-	json_object_object_add(e, "action", json_object_new_string(r.action));
-	json_object_object_add(e, "port", json_object_new_int((int32_t)r.port));
-	json_object_object_add(e, "proto", json_object_new_string(r.proto));
-	json_object_object_add(e, "from", json_object_new_string(r.from));
-	json_object_array_add(rules, e);
-	ctx->changed = true;
-	return 0;
-}
-
-/* Is there an allow rule that lets TCP port 22 in (from any source or a
- * given network: either way the operator chose who keeps SSH)? */
-static bool fw_allows_ssh(json_object *rules)
-{
-	for (size_t i = 0; i < arr_len(rules); i++) {
-		json_object *e = json_object_array_get_idx(rules, i);
-
-		if (strcmp(obj_str(e, "action", ""), "allow") == 0 && obj_int(e, "port", 0) == 22 &&
-		    strcmp(obj_str(e, "proto", ""), "udp") != 0)
-			return true;
-	}
-	return false;
-}
-
-static int cmd_fw_enable(struct mmp_ctx *ctx)
-{
-	char ifc = arg_iface(ctx), p[64];
-	bool on = mmp_has(ctx, "enable");
-	json_object *o;
-
-	/* Stored only: the nftables ruleset is built by firewall/ later. */
-	cv_conf_set_bool(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, "enabled"), on);
-	ctx->changed = true;
-	if (!on)
-		return 0;
-	o = cv_conf_get(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, NULL));
-	/* spec/mmp.md 2.7. We cannot tell which interface the operator's SSH
-	 * session comes in on, so the warning is given for any interface. */
-	if (strcmp(obj_str(o, "default", "allow"), "deny") == 0 &&
-	    !fw_allows_ssh(conf_array(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, "rules"),
-				      false)))
-		mmp_printf(ctx,
-			   "WARNING: no rule allows SSH (port 22) on interface %c; you may lose "
-			   "access\n",
-			   ifc);
-	return 0;
-}
-
 /* --- the table -------------------------------------------------------------- */
 
 #define A MMP_ROLE_ADMIN
@@ -1326,7 +786,6 @@ static const struct mmp_cmd cmds[] = {
 	{ "hostname", "Shows the host name", A, cmd_hostname_show },
 	{ "hostname <hostname>", "Sets the host name (takes effect after a reboot)", A,
 	  cmd_hostname_set },
-
 	{ "ipv4 <if>", "Shows the IPv4 configuration and observed addresses and routes", A,
 	  cmd_ipv4_show },
 	{ "ipv4 <if> add <prefix> <gw>", "Sets the static address and gateway", A, cmd_ipv4_add },
@@ -1337,41 +796,17 @@ static const struct mmp_cmd cmds[] = {
 	  cmd_ipv4_default },
 	{ "ipv4 <if> route (add|del) <net>", "Adds or removes a static route via the gateway", A,
 	  cmd_ipv4_route },
-
 	{ "iface <if>", "Shows the MAC address and the link settings", A, cmd_iface_show },
 	{ "iface <if> autoneg (on|off)", "Link auto-negotiation", A, cmd_iface_autoneg },
 	{ "iface <if> (10|100|1000) (full|half)", "Forces the link speed and duplex", A,
 	  cmd_iface_speed },
 	{ "iface <if> mtu <n>", "Sets the MTU (576-9000)", A, cmd_iface_mtu },
-
-	{ "dns", "Shows the forward zones and local resource records", A, cmd_dns_show },
-	{ "dns (add|del) forwardzone <zone> <server-ip>",
-	  "Forwards a domain (\".\" for all) to a DNS server", A, cmd_dns_zone },
-	{ "dns add rr <record>", "Adds a local record: \"<owner> (A|AAAA|CNAME|SRV) <data>\"", A,
-	  cmd_dns_add_rr },
-	{ "dns del rr <owner> <type>", "Removes the local records of an owner and type", A,
-	  cmd_dns_del_rr },
-
 	{ "ntp", "Shows the NTP servers", A, cmd_ntp_show },
 	{ "ntp server list", "Shows the NTP servers", A, cmd_ntp_show },
 	{ "ntp server (add|del) <host>", "Adds or removes an NTP server", A, cmd_ntp_server },
-
 	{ "timezone", "Shows the time zone", A, cmd_timezone_show },
 	{ "timezone <zone>", "Sets the time zone (Area/City)", A, cmd_timezone_set },
 	{ "timezone list", "Lists the valid time zones", A, cmd_timezone_list },
-
-	{ "firewall <if>", "Shows the firewall state, default policy and rules", A, cmd_fw_show },
-	{ "firewall <if> default (allow|deny)", "Sets the default policy", A, cmd_fw_default },
-	/* "[from <cidr>]": an optional element is one token, so the form
-	 * with a source is its own entry. */
-	{ "firewall <if> (allow|deny) <portspec>", "Adds a rule for <port>[/(tcp|udp)]", A,
-	  cmd_fw_rule },
-	{ "firewall <if> (allow|deny) <portspec> from <cidr>",
-	  "Adds a rule for <port>[/(tcp|udp)] from a network", A, cmd_fw_rule },
-	{ "firewall <if> delete (allow|deny) <portspec>", "Removes a rule", A, cmd_fw_rule },
-	{ "firewall <if> delete (allow|deny) <portspec> from <cidr>", "Removes a rule", A,
-	  cmd_fw_rule },
-	{ "firewall <if> (enable|disable)", "Enables or disables the firewall", A, cmd_fw_enable },
 };
 
 MMP_AREA(mmp_area_net, "net", cmds);

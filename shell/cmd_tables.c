@@ -6,7 +6,10 @@
 
 const struct mmp_area *const mmp_areas[] = {
 	&mmp_area_net,
+	&mmp_area_dns,
+	&mmp_area_firewall,
 	&mmp_area_services,
+	&mmp_area_pki,
 	&mmp_area_user,
 	&mmp_area_system,
 };

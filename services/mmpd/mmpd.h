@@ -52,6 +52,21 @@ int mmpd_ifmap_save(const struct mmpd *d);
  * image mmpd runs under init, which does the machine's part. */
 void mmpd_system_action(struct mmpd *d, const char *action);
 
+/* --- applying the configuration to the system (mmpd_apply.c) ---
+ * An applier makes the system match new_doc; old_doc is what was applied
+ * before (NULL at start). It returns 0, or a negative errno with the
+ * operator-facing reason appended to err as "FAILURE: ..." lines. It must
+ * be idempotent and cheap when its part of the documents is unchanged. */
+struct mmpd_applier {
+	const char *name;
+	int (*apply)(struct mmpd *d, json_object *old_doc, json_object *new_doc,
+		     struct strbuf *err);
+};
+/* Runs every applier; on a failure puts the system back to old_doc. */
+int mmpd_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc, struct strbuf *err);
+int mmpd_net_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc, struct strbuf *err);
+int mmpd_fw_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc, struct strbuf *err);
+
 /* --- IPC server (mmpd_ipc.c) --- */
 int mmpd_ipc_listen(struct mmpd *d);
 void mmpd_ipc_close(struct mmpd *d);

@@ -23,6 +23,7 @@
 #include "lib/mem.h"
 #include "services/mmpd/mmpd.h"
 #include "shell/cmd_areas.h"
+#include "shell/users.h"
 
 /* Connections beyond this are refused: a shell per operator is plenty. */
 #define MAX_CONNS 64
@@ -335,15 +336,35 @@ static void handle_run(struct conn *c, json_object *req, const char *user, unsig
 	mmp_exec(&ctx, &m);
 	running_conn = NULL;
 	if (!ctx.failed && ctx.changed) {
-		rc = mmpd_store_commit(d, ctx.doc);
-		ctx.doc = NULL;
-		if (rc < 0) {
-			sb_reset(&ctx.out);
-			sb_printf(&ctx.out, "FAILURE: could not save the configuration: %s\n",
-				  strerror(-rc));
+		/* The system first: a setting the kernel refuses is never
+		 * committed, and the system stays as it was. */
+		struct strbuf aerr = STRBUF_INIT;
+		json_object *newdoc = ctx.doc;
+
+		if (mmpd_apply(d, d->doc, newdoc, &aerr) < 0) {
+			sb_puts(&ctx.out, sb_str(&aerr));
 			ctx.failed = true;
-			c->pending[0] = '\0';
+		} else {
+			json_object *olddoc = json_object_get(d->doc);
+
+			ctx.doc = NULL;
+			rc = mmpd_store_commit(d, newdoc);
+			if (rc < 0) {
+				struct strbuf e2 = STRBUF_INIT;
+
+				mmpd_apply(d, NULL, olddoc, &e2);
+				sb_free(&e2);
+				sb_reset(&ctx.out);
+				sb_printf(&ctx.out,
+					  "FAILURE: could not save the configuration: %s\n",
+					  strerror(-rc));
+				ctx.failed = true;
+			}
+			json_object_put(olddoc);
 		}
+		sb_free(&aerr);
+		if (ctx.failed)
+			c->pending[0] = '\0';
 	}
 	json_object_put(ctx.doc);
 	if (!ctx.failed)
@@ -376,6 +397,59 @@ out:
 	mmp_match_free(&m);
 }
 
+/*
+ * {"op":"login","user":U,"password":P} from root only (the console login
+ * and sshd's password check run as root): verifies the password with every
+ * account rule (lock, allowed hosts, duty hours, expiry, failure count) and
+ * commits what the attempt changed (last login, failures, lockout).
+ * Replies {"status":0,"must_change":bool} or {"status":1,"output":reason}.
+ */
+static void handle_login(struct conn *c, json_object *req, const char *from)
+{
+	struct mmpd *d = c->d;
+	const char *user = NULL, *password = NULL;
+	char msg[256] = "";
+	json_object *v, *doc = NULL, *r;
+	int rc;
+
+	if (c->uid != 0) {
+		reply_text(c, 1, "Permission denied\n");
+		return;
+	}
+	if (json_object_object_get_ex(req, "user", &v) && json_object_is_type(v, json_type_string))
+		user = json_object_get_string(v);
+	if (json_object_object_get_ex(req, "password", &v) &&
+	    json_object_is_type(v, json_type_string))
+		password = json_object_get_string(v);
+	if (!user || !password || strlen(password) > MAX_ANSWER) {
+		reply_text(c, 1, "Login incorrect\n");
+		return;
+	}
+	if (json_object_deep_copy(d->doc, &doc, NULL) < 0) {
+		reply_text(c, 1, "Login incorrect\n");
+		return;
+	}
+	rc = mmp_user_login(doc, user, password, mmp_users_now(), from, msg, sizeof(msg));
+	if (rc != -ENOENT) {
+		if (mmpd_store_commit(d, doc) < 0)
+			cv_err("could not record the login of %s", user);
+		doc = NULL;
+	}
+	json_object_put(doc);
+	if (rc < 0 && rc != -EKEYEXPIRED) {
+		/* The reason goes to the log; the caller learns only that it
+		 * failed (no hint which accounts exist). */
+		cv_info("login of %s from %s refused: %s", user, from, msg[0] ? msg : "bad password");
+		reply_text(c, 1, "Login incorrect\n");
+		return;
+	}
+	cv_info("login of %s from %s", user, from);
+	r = json_object_new_object();
+	json_object_object_add(r, "status", json_object_new_int(0));
+	json_object_object_add(r, "must_change", json_object_new_boolean(rc == -EKEYEXPIRED));
+	conn_send(c, r);
+}
+
 static void handle(struct conn *c, json_object *req)
 {
 	struct mmpd *d = c->d;
@@ -400,6 +474,15 @@ static void handle(struct conn *c, json_object *req)
 		json_object_object_add(r, "hostname", json_object_new_string(mmpd_hostname(d)));
 		json_object_object_add(r, "user", json_object_new_string(user));
 		json_object_object_add(r, "role", json_object_new_string(mmp_role_name(role)));
+		{
+			json_object *u = mmp_user_get(d->doc, user), *mc;
+
+			json_object_object_add(
+				r, "must_change",
+				json_object_new_boolean(
+					u && json_object_object_get_ex(u, "must_change", &mc) &&
+					json_object_get_boolean(mc)));
+		}
 		conn_send(c, r);
 	} else if (strcmp(op, "run") == 0) {
 		handle_run(c, req, user, role, from);
@@ -414,6 +497,8 @@ static void handle(struct conn *c, json_object *req)
 		mmp_help_next(line, role, &out);
 		reply_text(c, 0, sb_str(&out));
 		sb_free(&out);
+	} else if (strcmp(op, "login") == 0) {
+		handle_login(c, req, from);
 	} else if (strcmp(op, "unfollow") == 0) {
 		if (c->following)
 			mmpd_logstore_unfollow(d->logs, c);

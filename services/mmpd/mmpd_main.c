@@ -342,6 +342,14 @@ int main(int argc, char **argv)
 	uv_signal_start(&d->sigint, on_signal, SIGINT);
 	uv_signal_start(&d->sighup, on_signal, SIGHUP);
 	cv_info("started: state %s, socket %s", d->state_dir, d->socket_path);
+	{
+		/* Boot: the kernel gets what the committed document says. */
+		struct strbuf err = STRBUF_INIT;
+
+		if (mmpd_apply(d, NULL, d->doc, &err) < 0)
+			cv_err("applying the configuration at start failed: %s", sb_str(&err));
+		sb_free(&err);
+	}
 	mmpd_super_boot(d->super);
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	mmpd_super_free(d->super);
