@@ -254,6 +254,12 @@ static void compile_cmd(const struct mmp_cmd *c, struct compiled *cc)
 			tok[n - 1] = '\0';
 			tok++;
 			n -= 2;
+			/* "[x...]": zero or more. */
+			if (n > 3 && strcmp(tok + n - 3, "...") == 0) {
+				e->repeat = true;
+				tok[n - 3] = '\0';
+				n -= 3;
+			}
 		}
 		if (tok[0] == '(') {
 			char *alt_save = NULL, *a;

@@ -16,6 +16,7 @@
  *   (a|b|<port>)    one of several literals or arguments
  *   [x]             optional (one element)
  *   x...            one or more (last element only)
+ *   [x...]          zero or more (last element only)
  *
  * Handlers run inside mmpd on a working copy of the config document; the
  * engine's caller commits it when the handler succeeds and set ctx->changed.

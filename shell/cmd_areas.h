@@ -11,7 +11,7 @@ extern const struct mmp_area mmp_area_firewall; /* firewall */
 extern const struct mmp_area mmp_area_system;	/* syslog version health_check backup
 						 * factory_reset reboot shutdown database help */
 extern const struct mmp_area mmp_area_services; /* callbridge webadmin webbridge3 turn xmpp
-						 * tls pki */
+						 * tls */
 extern const struct mmp_area mmp_area_pki;	/* pki */
 extern const struct mmp_area mmp_area_user;	/* user passwd */
 

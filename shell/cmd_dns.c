@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The dns commands (spec/mmp.md 2.5): forward zones and local records.
+ * The dns commands (spec/mmp.md 2.5): forward zones and local records, and
+ * "dns lookup", which runs the resolver the services use (lib/resolver.h)
+ * on a private loop, so what the operator tests is what the services do.
  */
 #include "config.h"
 
@@ -22,6 +24,7 @@
 #include "lib/conf.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
+#include "lib/resolver.h"
 #include "shell/cmd_areas.h"
 #include "shell/cmd_util.h"
 #include "shell/screen.h"
@@ -198,7 +201,8 @@ static int rr_parse(const char *text, char **ret_owner, const char **ret_type, c
 				*ret_why = "bad number";
 				goto out;
 			}
-		if (cv_parse_hostname(tok[5]) < 0) {
+		/* RFC 2782: the target "." says the service is not offered. */
+		if (strcmp(tok[5], ".") != 0 && cv_parse_hostname(tok[5]) < 0) {
 			*ret_why = "bad target name";
 			goto out;
 		}
@@ -297,6 +301,136 @@ static int cmd_dns_del_rr(struct mmp_ctx *ctx)
 	return 0;
 }
 
+/* --- dns lookup ----------------------------------------------------------- */
+
+struct lookup {
+	struct mmp_ctx *ctx;
+	bool done;
+};
+
+static void print_addr(struct mmp_ctx *ctx, const char *owner, const struct cv_dns_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	inet_ntop(a->family, &a->u, buf, sizeof(buf));
+	mmp_printf(ctx, "%s %s %s\n", owner, a->family == AF_INET ? "A" : "AAAA", buf);
+}
+
+/* The reason a lookup failed. NODATA names the type asked. */
+static void print_failure(struct mmp_ctx *ctx, const char *name, const char *prefix,
+			  enum cv_dns_status st, const char *types)
+{
+	if (st == CV_DNS_NODATA)
+		mmp_printf(ctx, "%s%s: no %s records (NODATA)\n", prefix, name, types);
+	else
+		mmp_printf(ctx, "%s%s: %s\n", prefix, name, cv_dns_status_str(st));
+}
+
+/*
+ * The screen: where the answer came from, then the records in the form
+ * "dns add rr" takes (owner, type, data), in the order the services use
+ * them: the CNAME chain, the addresses; for SRV the records in RFC 2782
+ * order, then each target's addresses (or why it has none).
+ */
+static void lookup_done(void *opaque, const struct cv_dns_result *r)
+{
+	struct lookup *lk = opaque;
+	struct mmp_ctx *ctx = lk->ctx;
+	const char *owner = r->name;
+
+	if (r->status == CV_DNS_CANCELLED)
+		return; /* the guard below gave up: reported there */
+	lk->done = true;
+	if (r->source == CV_DNS_SRC_LOCAL)
+		mmp_printf(ctx, "Source: local records\n");
+	else if (r->source == CV_DNS_SRC_ZONE)
+		mmp_printf(ctx, "Source: forward zone %s (%s)\n", r->zone, r->servers);
+	else
+		mmp_printf(ctx, "Source: system resolver (%s)\n", r->servers);
+	for (size_t i = 0; i < r->ncnames; i++) {
+		mmp_printf(ctx, "%s CNAME %s\n", r->cnames[i].owner, r->cnames[i].target);
+		owner = r->cnames[i].target;
+	}
+	if (r->status != CV_DNS_OK) {
+		ctx->failed = true;
+		print_failure(ctx, owner, "FAILURE: ", r->status, cv_dns_type_name(r->type));
+		return;
+	}
+	for (size_t i = 0; i < r->naddrs; i++)
+		print_addr(ctx, owner, &r->addrs[i]);
+	for (size_t i = 0; i < r->nsrv; i++) {
+		const struct cv_dns_srv *s = &r->srv[i];
+
+		mmp_printf(ctx, "%s SRV %u %u %u %s\n", r->name, s->priority, s->weight, s->port,
+			   s->target);
+	}
+	for (size_t i = 0; i < r->nsrv; i++) {
+		const struct cv_dns_srv *s = &r->srv[i];
+		bool seen = false;
+
+		/* A target named by several records is shown once. */
+		for (size_t j = 0; j < i; j++)
+			seen = seen || strcasecmp(r->srv[j].target, s->target) == 0;
+		if (seen)
+			continue;
+		for (size_t k = 0; k < s->naddrs; k++)
+			print_addr(ctx, s->target, &s->addrs[k]);
+		if (s->status != CV_DNS_OK)
+			print_failure(ctx, s->target, "", s->status, "A or AAAA");
+	}
+}
+
+/*
+ * Runs synchronously inside mmpd: a private loop and a resolver built from
+ * the working document, the same code and rules as the services'. The
+ * resolver's deadline (CV_DNS_DEADLINE_MS, SRV targets included) bounds
+ * the wait; the loop count below is only a second guard.
+ */
+static int cmd_dns_lookup(struct mmp_ctx *ctx)
+{
+	const char *name = mmp_arg(ctx, "name");
+	enum cv_dns_type type = mmp_has(ctx, "srv") ? CV_DNS_SRV
+				: mmp_has(ctx, "aaaa") ? CV_DNS_AAAA
+						       : CV_DNS_A;
+	struct cv_dns_config *cfg = NULL;
+	struct cv_resolver *res = NULL;
+	struct strbuf err = STRBUF_INIT;
+	struct lookup lk = { ctx, false };
+	uv_loop_t loop;
+	int r;
+
+	if (!cv_dns_name_ok(name))
+		return mmp_fail(ctx, "Invalid domain name \"%s\"", name);
+	if (cv_dns_config_from_json(cv_conf_get(ctx->doc, "dns"), &cfg, &err) < 0) {
+		r = mmp_fail(ctx, "FAILURE: the DNS configuration is invalid: %s", sb_str(&err));
+		sb_free(&err);
+		return r;
+	}
+	r = uv_loop_init(&loop);
+	if (r < 0) {
+		cv_dns_config_free(cfg);
+		return mmp_fail(ctx, "FAILURE: cannot start the resolver: %s", uv_strerror(r));
+	}
+	r = cv_resolver_new(&loop, cfg, &res);
+	cv_dns_config_free(cfg);
+	if (r < 0) {
+		uv_loop_close(&loop);
+		return mmp_fail(ctx, "FAILURE: cannot start the resolver: %s", strerror(-r));
+	}
+	r = cv_resolve(res, type, name, CV_DNS_F_ADDR4 | CV_DNS_F_ADDR6, lookup_done, &lk);
+	for (unsigned i = 0; r == 0 && !lk.done && i < 100000; i++)
+		if (uv_run(&loop, UV_RUN_ONCE) == 0 && !lk.done)
+			break;
+	cv_resolver_free(res); /* a lookup still pending ends as cancelled */
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	if (r < 0)
+		return mmp_fail(ctx, "FAILURE: cannot look up %s: %s", name, strerror(-r));
+	if (!lk.done)
+		return mmp_fail(ctx, "FAILURE: %s: the lookup did not finish", name);
+	return ctx->failed ? -1 : 0;
+}
+
 /* --- the table ------------------------------------------------------------ */
 
 #define A MMP_ROLE_ADMIN
@@ -309,6 +443,9 @@ static const struct mmp_cmd cmds[] = {
 	  cmd_dns_add_rr },
 	{ "dns del rr <owner> <type>", "Removes the local records of an owner and type", A,
 	  cmd_dns_del_rr },
+	{ "dns lookup (a|aaaa|srv) <name>",
+	  "Looks a name up as the services do: local records, forward zone, system resolver", A,
+	  cmd_dns_lookup },
 };
 
 MMP_AREA(mmp_area_dns, "dns", cmds);

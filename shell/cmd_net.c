@@ -3,14 +3,17 @@
  * The network commands (spec/mmp.md section 2): hostname, ipv4, iface, ntp
  * and timezone (dns and firewall have their own files).
  *
- * These commands store configuration only. Applying it to the kernel
- * (addresses, routes, link settings, resolver, NTP client, nftables) is a
- * later issue; until then the "observed" parts of the screens show what the
- * kernel really has for the mapped interface, read with getifaddrs(3),
- * /proc/net/route and /sys/class/net, and nothing that is not known.
+ * The handlers change the configuration document; mmpd's network applier
+ * (services/mmpd/mmpd_net.c) then puts the ipv4 and iface settings of the
+ * mapped interfaces in the kernel before the change is committed, and a
+ * change the kernel refuses fails the command. The "observed" parts of the
+ * ipv4 and iface screens are what the kernel has for the mapped device,
+ * read through rtnetlink and the ethtool ioctl (lib/netlink.h); handlers
+ * run inside mmpd, so they see its network namespace.
  *
  * The interface map is <state_dir>/ifmap, lines "a=IFNAME" (mmpd writes it
  * from --iface). An unmapped or absent interface has no observed values.
+ * Host name, NTP and time zone are stored only (applied with the image).
  */
 #include "config.h"
 
@@ -19,9 +22,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <net/route.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,7 @@
 
 #include "lib/conf.h"
 #include "lib/mem.h"
+#include "lib/netlink.h"
 #include "lib/parse.h"
 #include "shell/cmd_areas.h"
 #include "shell/cmd_util.h"
@@ -92,38 +95,34 @@ static bool ifmap_lookup(const struct mmp_ctx *ctx, char ifc, char dev[IF_NAMESI
 	return found;
 }
 
-/* Reads the first line of /sys/class/net/<dev>/<attr> without its newline.
- * Some attributes (speed, duplex) fail to read while the link is down or on
- * virtual devices; the caller then shows "unknown". */
-static bool sysfs_read(const char *dev, const char *attr, char *buf, size_t n)
-{
-	char path[128];
-	ssize_t r;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", dev, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	r = read(fd, buf, n - 1);
-	close(fd);
-	if (r <= 0)
-		return false;
-	buf[r] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf[0] != '\0';
-}
-
-/* The MAC address of the mapped device, upper case as CMS prints it. */
-static bool mac_of(const struct mmp_ctx *ctx, char ifc, char *buf, size_t n)
+/* The kernel's view of the device mapped to ifc: an open rtnetlink socket
+ * in *ret_nl (the caller closes it) and the link. False when ifc is
+ * unmapped, its device does not exist or rtnetlink cannot be opened. */
+static bool observe_link(const struct mmp_ctx *ctx, char ifc, struct cv_nl **ret_nl,
+			 struct cv_nl_link *ret_link)
 {
 	char dev[IF_NAMESIZE];
+	struct cv_nl *nl;
 
-	if (!ifmap_lookup(ctx, ifc, dev) || !sysfs_read(dev, "address", buf, n))
+	if (!ifmap_lookup(ctx, ifc, dev) || cv_nl_open(&nl) < 0)
 		return false;
-	for (char *p = buf; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
+	if (cv_nl_link_get(nl, dev, ret_link) < 0) {
+		cv_nl_close(nl);
+		return false;
+	}
+	*ret_nl = nl;
 	return true;
+}
+
+/* The MAC address in upper case, as CMS prints it; "none" without one. */
+static void mac_text(const struct cv_nl_link *l, char *buf, size_t n)
+{
+	if (!l || !l->has_mac) {
+		snprintf(buf, n, "none");
+		return;
+	}
+	snprintf(buf, n, "%02X:%02X:%02X:%02X:%02X:%02X", l->mac[0], l->mac[1], l->mac[2],
+		 l->mac[3], l->mac[4], l->mac[5]);
 }
 
 /* --- the restart notice ------------------------------------------------- */
@@ -218,66 +217,117 @@ static int cmd_hostname_set(struct mmp_ctx *ctx)
 
 /* --- ipv4 ----------------------------------------------------------------- */
 
+/*
+ * The route rows of the ipv4 screen (spec/mmp.md 2.2): the routes of the
+ * local and main tables through the device, in the order of the S14
+ * screen. For each address: its local route (local table, the address as
+ * /32), the routes to its network address (a broadcast route of the local
+ * table on older kernels, then the network route of the main table), and
+ * the broadcast route of its subnet; then every other route through the
+ * device in the kernel's order; the default routes last. Linux IPv4 routes
+ * have no source selector in practice (RTA_SRC), so "source" is 0.0.0.0;
+ * "global" is true for routes of scope global, that is the routes through
+ * a gateway; local and broadcast routes have scope host and link.
+ *
+ * The CMS screen (an older kernel) shows the network address twice: its
+ * kernel added a broadcast route for the network address to the local
+ * table. Recent kernels (6.x at least) do not, and the row then shows once:
+ * the screen shows what the kernel has, never a made-up row.
+ */
+struct obs_routes {
+	struct cv_nl_route *v;
+	bool *used;
+	size_t n;
+	bool header;
+};
+
+static void route_print(struct mmp_ctx *ctx, struct obs_routes *o, size_t i)
+{
+	const struct cv_nl_route *r = &o->v[i];
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+
+	if (o->used[i])
+		return;
+	o->used[i] = true;
+	if (!o->header) {
+		mmp_printf(ctx, "    %-16s%-16s%-16s%s\n", "source", "destination", "gateway",
+			   "global");
+		o->header = true;
+	}
+	ntop(r->src, s);
+	ntop(r->dst, d);
+	ntop(r->gw, g);
+	mmp_printf(ctx, "    %-16s%-16s%-16s%s\n", s, d, g,
+		   r->scope == RT_SCOPE_UNIVERSE ? "true" : "false");
+}
+
+/* Prints the rows of table whose destination is dst/dst_len (any length
+ * when dst_len is negative) and whose type is type (any when 0). */
+static void routes_print_match(struct mmp_ctx *ctx, struct obs_routes *o, uint32_t table,
+			       uint8_t type, struct in_addr dst, int dst_len)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		const struct cv_nl_route *r = &o->v[i];
+
+		if (r->table != table || (type && r->type != type) || r->dst.s_addr != dst.s_addr ||
+		    (dst_len >= 0 && r->dst_len != (unsigned)dst_len))
+			continue;
+		route_print(ctx, o, i);
+	}
+}
+
 static void ipv4_observed(struct mmp_ctx *ctx, char ifc)
 {
-	char dev[IF_NAMESIZE], line[256];
-	struct ifaddrs *ifa = NULL;
-	bool mapped = ifmap_lookup(ctx, ifc, dev);
-	bool header = false;
-	FILE *f;
+	struct cv_nl *nl = NULL;
+	struct cv_nl_link link;
+	struct cv_nl_addr *addrs = NULL;
+	struct cv_nl_route *all = NULL;
+	struct obs_routes o = { NULL, NULL, 0, false };
+	size_t naddrs = 0, nall = 0;
+	bool have = observe_link(ctx, ifc, &nl, &link);
 
 	mmp_printf(ctx, "IPv4 observed values\nAddresses:\n");
-	if (mapped && getifaddrs(&ifa) == 0) {
-		for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-			struct sockaddr_in *a = (struct sockaddr_in *)i->ifa_addr;
-			struct sockaddr_in *m = (struct sockaddr_in *)i->ifa_netmask;
-			char s[INET_ADDRSTRLEN];
+	if (have && cv_nl_addrs(nl, link.index, &addrs, &naddrs) == 0) {
+		for (size_t i = 0; i < naddrs; i++) {
+			char a[INET_ADDRSTRLEN];
 
-			if (!a || a->sin_family != AF_INET || strcmp(i->ifa_name, dev) != 0)
-				continue;
-			ntop(a->sin_addr, s);
-			mmp_printf(ctx, "%s/%u\n", s, m ? mask_to_plen(m->sin_addr) : 32);
+			ntop(addrs[i].addr, a);
+			mmp_printf(ctx, "%s/%u\n", a, addrs[i].plen);
 		}
-		freeifaddrs(ifa);
 	}
 	mmp_printf(ctx, "Routes:\n");
-	if (!mapped)
-		return;
-	/*
-	 * /proc/net/route lists the main table only: the network route and
-	 * the gateway routes. The local-table rows of the CMS screen (the
-	 * local address and the broadcast routes) are not in it; they will
-	 * come with the rtnetlink code that applies the config. Linux IPv4
-	 * routes carry no source selector, so "source" is 0.0.0.0. A route
-	 * through a gateway has scope global; a direct one has scope link:
-	 * "global" is RTF_GATEWAY. The header is printed only above rows.
-	 */
-	f = fopen("/proc/net/route", "re");
-	if (!f)
-		return;
-	for (unsigned n = 0; n < 4096 && fgets(line, sizeof(line), f); n++) {
-		char name[IF_NAMESIZE + 1], d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
-		unsigned dst, gw, flags;
-		struct in_addr ad, ag;
+	if (!have || cv_nl_routes(nl, 0, &all, &nall) < 0)
+		goto out;
+	/* The local and main tables' routes through this device. */
+	o.v = xcalloc(nall ? nall : 1, sizeof(*o.v));
+	for (size_t i = 0; i < nall; i++)
+		if (all[i].oif == link.index && (all[i].table == CV_NL_TABLE_LOCAL ||
+						 all[i].table == CV_NL_TABLE_MAIN))
+			o.v[o.n++] = all[i];
+	o.used = xcalloc(o.n ? o.n : 1, sizeof(*o.used));
+	for (size_t i = 0; i < naddrs; i++) {
+		uint32_t mask = cv_ipv4_mask(addrs[i].plen);
+		struct in_addr net = { addrs[i].addr.s_addr & mask };
+		struct in_addr bcast = { addrs[i].addr.s_addr | ~mask };
 
-		if (n == 0 || sscanf(line, "%16s %x %x %x", name, &dst, &gw, &flags) != 4)
+		routes_print_match(ctx, &o, CV_NL_TABLE_LOCAL, RTN_LOCAL, addrs[i].addr, 32);
+		if (addrs[i].plen >= 31)
 			continue;
-		if (strcmp(name, dev) != 0 || !(flags & RTF_UP))
-			continue;
-		/* The kernel prints the raw 32-bit value: it is s_addr. */
-		ad.s_addr = dst;
-		ag.s_addr = gw;
-		ntop(ad, d);
-		ntop(ag, g);
-		if (!header) {
-			mmp_printf(ctx, "    %-16s%-16s%-16s%s\n", "source", "destination",
-				   "gateway", "global");
-			header = true;
-		}
-		mmp_printf(ctx, "    %-16s%-16s%-16s%s\n", "0.0.0.0", d, g,
-			   (flags & RTF_GATEWAY) ? "true" : "false");
+		routes_print_match(ctx, &o, CV_NL_TABLE_LOCAL, RTN_BROADCAST, net, 32);
+		routes_print_match(ctx, &o, CV_NL_TABLE_MAIN, 0, net, (int)addrs[i].plen);
+		routes_print_match(ctx, &o, CV_NL_TABLE_LOCAL, RTN_BROADCAST, bcast, 32);
 	}
-	fclose(f);
+	for (size_t i = 0; i < o.n; i++)
+		if (o.v[i].dst_len != 0)
+			route_print(ctx, &o, i);
+	for (size_t i = 0; i < o.n; i++)
+		route_print(ctx, &o, i);
+out:
+	free(o.v);
+	free(o.used);
+	free(all);
+	free(addrs);
+	cv_nl_close(nl);
 }
 
 static int cmd_ipv4_show(struct mmp_ctx *ctx)
@@ -287,9 +337,11 @@ static int cmd_ipv4_show(struct mmp_ctx *ctx)
 	json_object *routes = conf_array(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "routes"),
 					 false);
 	int64_t plen = obj_int(o, "prefixlen", -1);
+	struct cv_nl *nl = NULL;
+	struct cv_nl_link link;
 
-	if (!mac_of(ctx, ifc, mac, sizeof(mac)))
-		snprintf(mac, sizeof(mac), "none");
+	mac_text(observe_link(ctx, ifc, &nl, &link) ? &link : NULL, mac, sizeof(mac));
+	cv_nl_close(nl);
 	/* The keys in alphabetical order, 16 columns (spec/mmp.md 2.2). */
 	mmp_printf(ctx, "IPv4 configuration:\n");
 	mmp_printf(ctx, "    %-16s%s\n", "address", obj_str(o, "address", "none"));
@@ -418,6 +470,19 @@ static int cmd_ipv4_del(struct mmp_ctx *ctx)
 	return 0;
 }
 
+/* DHCP is stored but not applied: there is no DHCP client yet. */
+static void dhcp_warning(struct mmp_ctx *ctx, char ifc, const char *what)
+{
+	mmp_printf(ctx, "WARNING: DHCP is not applied yet: interface %c %s\n", ifc, what);
+}
+
+static bool uses_dhcp(struct mmp_ctx *ctx, char ifc)
+{
+	char p[64];
+
+	return cv_conf_get_bool(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "dhcp"), false);
+}
+
 static int cmd_ipv4_dhcp(struct mmp_ctx *ctx)
 {
 	char ifc = arg_iface(ctx), p[64];
@@ -429,6 +494,9 @@ static int cmd_ipv4_dhcp(struct mmp_ctx *ctx)
 				"Address already configured on interface %c; use \"ipv4 %c del "
 				"%s\" first",
 				ifc, ifc, cur);
+	/* No DHCP client runs yet: the setting is stored, and the operator
+	 * is told plainly that it gives the interface no address. */
+	dhcp_warning(ctx, ifc, "gets no address");
 	if (cv_conf_get_bool(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "dhcp"), false))
 		return 0;
 	cv_conf_set_bool(ctx->doc, p, true);
@@ -475,6 +543,8 @@ static int cmd_ipv4_default(struct mmp_ctx *ctx)
 			cv_conf_set_bool(ctx->doc, ipath(p, sizeof(p), "ipv4", *o, "default"),
 					 *o == ifc);
 	ctx->changed = true;
+	if (uses_dhcp(ctx, ifc))
+		dhcp_warning(ctx, ifc, "has no gateway for the default route");
 	return 0;
 }
 
@@ -513,37 +583,51 @@ static int cmd_ipv4_route(struct mmp_ctx *ctx)
 				MAX_ROUTES);
 	json_object_array_add(routes, json_object_new_string(net));
 	ctx->changed = true;
+	if (uses_dhcp(ctx, ifc))
+		dhcp_warning(ctx, ifc, "has no gateway for its routes");
 	return 0;
 }
 
 /* --- iface ---------------------------------------------------------------- */
 
+/*
+ * spec/mmp.md 2.1. The observed block mirrors the configured one: what the
+ * kernel reports for the mapped device (ethtool for the link settings,
+ * rtnetlink for the MTU). "unknown" where it reports nothing: the
+ * interface is unmapped, the device is missing, the link is down (no
+ * speed, no duplex) or the driver has no link settings at all.
+ */
 static int cmd_iface_show(struct mmp_ctx *ctx)
 {
-	char ifc = arg_iface(ctx), p[64], mac[64], dev[IF_NAMESIZE], speed[32], duplex[32];
+	char ifc = arg_iface(ctx), p[64], mac[64];
 	json_object *o = cv_conf_get(ctx->doc, ipath(p, sizeof(p), "iface", ifc, NULL));
 	json_object *an = NULL;
 	const char *autoneg = "default";
-	char cspeed[24] = "default";
+	char cspeed[24] = "default", speed[24] = "unknown", mtu[24] = "unknown";
+	const char *duplex = "unknown", *oautoneg = "unknown";
 	int64_t sp = obj_int(o, "speed", -1);
-	bool mapped = ifmap_lookup(ctx, ifc, dev);
-	unsigned long ul;
+	struct cv_nl *nl = NULL;
+	struct cv_nl_link link;
+	struct cv_nl_linkset ls;
+	bool have = observe_link(ctx, ifc, &nl, &link);
 
-	if (!mac_of(ctx, ifc, mac, sizeof(mac)))
-		snprintf(mac, sizeof(mac), "none");
+	cv_nl_close(nl);
+	mac_text(have ? &link : NULL, mac, sizeof(mac));
 	if (sp > 0)
 		snprintf(cspeed, sizeof(cspeed), "%lld", (long long)sp);
 	if (o && json_object_object_get_ex(o, "autoneg", &an) &&
 	    json_object_is_type(an, json_type_boolean))
 		autoneg = json_object_get_boolean(an) ? "on" : "off";
-	/* The kernel reports -1 / "unknown" (or fails the read) when the link
-	 * is down or the device has no PHY (veth, virtio without speed). */
-	if (!mapped || !sysfs_read(dev, "speed", speed, sizeof(speed)) ||
-	    cv_parse_ulong(speed, 1, 4000000, &ul) < 0)
-		snprintf(speed, sizeof(speed), "unknown");
-	if (!mapped || !sysfs_read(dev, "duplex", duplex, sizeof(duplex)) ||
-	    (strcmp(duplex, "full") != 0 && strcmp(duplex, "half") != 0))
-		snprintf(duplex, sizeof(duplex), "unknown");
+	if (have) {
+		snprintf(mtu, sizeof(mtu), "%u", link.mtu);
+		if (cv_ethtool_get(link.name, &ls) == 0) {
+			oautoneg = ls.autoneg ? "on" : "off";
+			if (ls.speed)
+				snprintf(speed, sizeof(speed), "%u", ls.speed);
+			if (ls.duplex >= 0)
+				duplex = ls.duplex ? "full" : "half";
+		}
+	}
 
 	mmp_printf(ctx, "Mac address %s\n", mac);
 	mmp_printf(ctx, "Configured values:\n");
@@ -552,8 +636,10 @@ static int cmd_iface_show(struct mmp_ctx *ctx)
 	mmp_printf(ctx, "        %-18s%s\n", "Duplex:", obj_str(o, "duplex", "default"));
 	mmp_printf(ctx, "        %-18s%lld\n", "MTU:", (long long)obj_int(o, "mtu", 1500));
 	mmp_printf(ctx, "Observed values:\n");
+	mmp_printf(ctx, "        %-18s%s\n", "Auto-negotiation:", oautoneg);
 	mmp_printf(ctx, "        %-18s%s\n", "Speed:", speed);
 	mmp_printf(ctx, "        %-18s%s\n", "Duplex:", duplex);
+	mmp_printf(ctx, "        %-18s%s\n", "MTU:", mtu);
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The service commands (area table mmp_area_services): callbridge, webadmin,
- * webbridge3, turn, xmpp, the tls policy and "pki list" (spec/mmp.md 1.3-1.5,
- * 3.2, 4, 6-9, 11.1). Configuration commands only store config (1.4): the
+ * webbridge3, turn, xmpp and the tls policy (spec/mmp.md 1.3-1.5, 3.2, 6-9,
+ * 11.1; the pki commands are in cmd_pki.c). Configuration commands only
+ * store config (1.4): the
  * status screens show the stored values at once, and "<svc> enable" /
  * "<svc> restart" validate them and ask mmpd to (re)start the service.
  *
@@ -13,7 +14,7 @@
  *    <svc>.crt, <svc>.bundle, and the keys named in each handler below.
  *  - Roles: every configuration command, status screen, enable/disable and
  *    tls command is admin only (appadmin configures the application through
- *    Web Admin, not the MMP: spec 5 and 15.6); "pki list" is admin + crypto.
+ *    Web Admin, not the MMP: spec 5 and 15.6).
  *  - Files named by a command must exist in the upload directory as regular
  *    files (symlinks are refused) when the command runs
  *    ("FAILURE: Unable to read file <f>", nothing stored); enable checks
@@ -27,11 +28,25 @@
  *    Otherwise all checks run and each failing one prints one line: listen
  *    list empty, interfaces without an IPv4 address, service-specific
  *    completeness (certificates, credentials, domain), unreadable files,
- *    port clashes; then "SUCCESS: <Svc> enabled" or
+ *    the certificates, port clashes; then "SUCCESS: <Svc> enabled" or
  *    "FAILURE: <Svc> configuration not complete". Passing checks print
- *    nothing: the key/certificate checks of spec 1.4 items 4-5 ("SUCCESS: Key
- *    and certificate pair match") are not done yet (no certificate parsing
- *    until the PKI work lands), so we do not claim them.
+ *    nothing, except the certificate checks of spec 1.4 items 4-5, which
+ *    print their SUCCESS lines as S4 and S11 show them.
+ *  - Certificate checks (items 4-5) run through cv_certs_check_identity(),
+ *    the function the services' TLS layer runs when it loads the same
+ *    files (certs/README.md), for each identity whose key and certificate
+ *    are set and readable: the key parses and is not encrypted, the
+ *    certificate parses, "SUCCESS: Key and certificate pair match" (or
+ *    "FAILURE: Key and certificate do not match"), every certificate of the
+ *    file is within its dates (at the handlers' clock, mmp_users_now()), a
+ *    full chain is in order, and with a bundle "SUCCESS: certificate
+ *    verified against CA bundle" (or "FAILURE: certificate failed
+ *    verification: <reason>"). Each identity stops at its first failure;
+ *    webbridge3's HTTPS and C2W identities are checked once when they name
+ *    the same files. Trust bundles (callbridge trust *, webbridge3 c2w trust,
+ *    tls <policy> trust) must hold at least one certificate ("FAILURE: <f>
+ *    does not contain a certificate"); they verify peers, not our own
+ *    certificate, so our certificate is not checked against them.
  *  - <Svc> is the command name with its first letter capitalised:
  *    Callbridge, Webadmin, Webbridge3, Turn, Xmpp (the S4 "Streamer enabled"
  *    pattern).
@@ -83,12 +98,19 @@
  *    and "tls min-dtls-version" show them. tls commands only store config
  *    like the others (1.4, although spec 3.2 proposes restarting the
  *    affected services): the service applies them on its next restart.
- *  - pki list: every regular file of the upload directory (no filter by
- *    extension), oldest modification time first, equal times by name.
+ *    What each setting does in the services is certs/tls.h's business
+ *    (certs/README.md): min-tls-version removes the older versions;
+ *    ciphers is a GnuTLS priority string or OpenSSL cipher-suite names,
+ *    checked here with cv_tls_priority() so that a stored value always
+ *    loads ("Invalid cipher list "x": <reason>"); trust is the CA bundle
+ *    that verifies peers; verify enable makes a listener require and check
+ *    client certificates and a client check the server's chain and name
+ *    (against the system CA store when no trust bundle is set); verify ocsp
+ *    also makes a client require a stapled OCSP response.
  */
 #include "config.h"
 
-#include <dirent.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -98,11 +120,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "certs/certs.h"
+#include "certs/tls.h"
 #include "lib/conf.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "shell/cmd_areas.h"
 #include "shell/screen.h"
+#include "shell/users.h"
 
 #define ADMIN MMP_ROLE_ADMIN
 
@@ -382,6 +407,10 @@ struct svc_desc {
 	const char *const *files;
 	/* tls policies whose trust bundle this service uses, NULL-terminated. */
 	const char *const *tls;
+	/* Config prefixes of its TLS identities (<p>.key, <p>.crt and the
+	 * optional <p>.bundle), NULL-terminated; the other files are trust
+	 * bundles. */
+	const char *const *idents;
 };
 
 static size_t add_iface(char *ret, size_t n, size_t max, char c)
@@ -465,6 +494,7 @@ static const char *const cb_files[] = {
 	"callbridge.trust.ucm",	   "callbridge.trust.imps",    NULL,
 };
 static const char *const cb_tlsp[] = { "sip", "ldap", "c2w", NULL };
+static const char *const cb_idents[] = { "callbridge", NULL };
 
 /* webadmin */
 
@@ -495,6 +525,7 @@ static int wa_complete(struct mmp_ctx *ctx)
 
 static const char *const wa_files[] = { "webadmin.key", "webadmin.crt", "webadmin.bundle", NULL };
 static const char *const wa_tlsp[] = { "webadmin", NULL };
+static const char *const wa_idents[] = { "webadmin", NULL };
 
 /* webbridge3 */
 
@@ -556,7 +587,8 @@ static const char *const wb_files[] = {
 	"webbridge3.https.key", "webbridge3.https.crt", "webbridge3.c2w.key",
 	"webbridge3.c2w.crt",	"webbridge3.c2w.trust", NULL,
 };
-static const char *const wb_tlsp[] = { "webbridge3", NULL };
+static const char *const wb_tlsp[] = { "webbridge3", "c2w", NULL };
+static const char *const wb_idents[] = { "webbridge3.https", "webbridge3.c2w", NULL };
 
 /* turn */
 
@@ -597,6 +629,7 @@ static int turn_complete(struct mmp_ctx *ctx)
 
 static const char *const turn_files[] = { "turn.key", "turn.crt", "turn.bundle", NULL };
 static const char *const turn_tlsp[] = { "turn", NULL };
+static const char *const turn_idents[] = { "turn", NULL };
 
 /* xmpp */
 
@@ -625,14 +658,19 @@ static int xmpp_complete(struct mmp_ctx *ctx)
 
 static const char *const xmpp_files[] = { "xmpp.key", "xmpp.crt", "xmpp.bundle", NULL };
 static const char *const xmpp_tlsp[] = { "xmpp", NULL };
+static const char *const xmpp_idents[] = { "xmpp", NULL };
 
 /* In the order of mmp_service_names. */
 static const struct svc_desc services[] = {
-	{ "callbridge", "Callbridge", cb_ifaces, cb_binds, cb_complete, cb_files, cb_tlsp },
-	{ "webadmin", "Webadmin", wa_ifaces, wa_binds, wa_complete, wa_files, wa_tlsp },
-	{ "webbridge3", "Webbridge3", wb_ifaces, wb_binds, wb_complete, wb_files, wb_tlsp },
-	{ "turn", "Turn", turn_ifaces, turn_binds, turn_complete, turn_files, turn_tlsp },
-	{ "xmpp", "Xmpp", xmpp_ifaces, xmpp_binds, xmpp_complete, xmpp_files, xmpp_tlsp },
+	{ "callbridge", "Callbridge", cb_ifaces, cb_binds, cb_complete, cb_files, cb_tlsp,
+	  cb_idents },
+	{ "webadmin", "Webadmin", wa_ifaces, wa_binds, wa_complete, wa_files, wa_tlsp, wa_idents },
+	{ "webbridge3", "Webbridge3", wb_ifaces, wb_binds, wb_complete, wb_files, wb_tlsp,
+	  wb_idents },
+	{ "turn", "Turn", turn_ifaces, turn_binds, turn_complete, turn_files, turn_tlsp,
+	  turn_idents },
+	{ "xmpp", "Xmpp", xmpp_ifaces, xmpp_binds, xmpp_complete, xmpp_files, xmpp_tlsp,
+	  xmpp_idents },
 };
 
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
@@ -713,6 +751,131 @@ static bool iface_has_address(struct mmp_ctx *ctx, char iface)
 	return a && a[0];
 }
 
+struct cert_lines {
+	struct mmp_ctx *ctx;
+	int failures;
+};
+
+/* Prints a line of the certificate checks; counts the failures. */
+static void emit_line(void *arg, bool ok, const char *line)
+{
+	struct cert_lines *cl = arg;
+
+	mmp_printf(cl->ctx, "%s\n", line);
+	if (!ok)
+		cl->failures++;
+}
+
+/* The upload file at a config path, when it is set and readable (an
+ * unreadable one was reported by check 3). */
+static char *cert_file(struct mmp_ctx *ctx, const char *confpath)
+{
+	const char *name = cstr(ctx, confpath);
+
+	if (!name || !upload_readable(ctx, name))
+		return NULL;
+	return xasprintf("%s/%s", ctx->env->upload_dir, name);
+}
+
+static bool is_ident_file(const struct svc_desc *sd, const char *path)
+{
+	for (const char *const *p = sd->idents; *p; p++) {
+		size_t n = strlen(*p);
+
+		if (strncmp(path, *p, n) == 0 &&
+		    (strcmp(path + n, ".key") == 0 || strcmp(path + n, ".crt") == 0 ||
+		     strcmp(path + n, ".bundle") == 0))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * spec 1.4 items 4-5 with cv_certs_check_identity(): for each identity
+ * whose key and certificate are set and readable, "SUCCESS: Key and
+ * certificate pair match" (or the FAILURE saying what is wrong), then
+ * validity, chain order and, with a bundle, "SUCCESS: certificate
+ * verified against CA bundle". Two identities naming the same files are
+ * checked once. Then every trust bundle must hold a certificate. Dates are
+ * checked at mmp_users_now(). Returns the number of failures.
+ */
+static int check_certs(struct mmp_ctx *ctx, const struct svc_desc *sd)
+{
+	const char *done[4][3];
+	size_t ndone = 0;
+	const char *trust_seen[16];
+	size_t ntrust = 0;
+	struct cert_lines cl = { ctx, 0 };
+
+	if (!ctx->env || !ctx->env->upload_dir)
+		return 0;
+	for (const char *const *p = sd->idents; *p; p++) {
+		char kp[64], cp[64], bp[64];
+		char *key, *crt, *bundle = NULL;
+		bool dup = false;
+
+		snprintf(kp, sizeof(kp), "%s.key", *p);
+		snprintf(cp, sizeof(cp), "%s.crt", *p);
+		snprintf(bp, sizeof(bp), "%s.bundle", *p);
+		if (!cstr(ctx, kp) || !cstr(ctx, cp))
+			continue;
+		for (size_t i = 0; i < ndone && !dup; i++)
+			dup = strcmp(done[i][0], cstr(ctx, kp)) == 0 &&
+			      strcmp(done[i][1], cstr(ctx, cp)) == 0 &&
+			      strcmp(done[i][2], or_none(cstr(ctx, bp))) == 0;
+		if (dup || ndone == 4)
+			continue;
+		done[ndone][0] = cstr(ctx, kp);
+		done[ndone][1] = cstr(ctx, cp);
+		done[ndone][2] = or_none(cstr(ctx, bp));
+		ndone++;
+		key = cert_file(ctx, kp);
+		crt = cert_file(ctx, cp);
+		if (cstr(ctx, bp))
+			bundle = cert_file(ctx, bp);
+		if (key && crt && (bundle || !cstr(ctx, bp)))
+			cv_certs_check_identity(key, crt, bundle, mmp_users_now(), emit_line, &cl,
+						NULL, NULL);
+		free(key);
+		free(crt);
+		free(bundle);
+	}
+	for (const char *const *f = sd->files; *f; f++) {
+		char *path;
+		bool dup = false;
+
+		if (is_ident_file(sd, *f) || !cstr(ctx, *f))
+			continue;
+		for (size_t i = 0; i < ntrust && !dup; i++)
+			dup = strcmp(trust_seen[i], cstr(ctx, *f)) == 0;
+		if (dup || ntrust == 16)
+			continue;
+		trust_seen[ntrust++] = cstr(ctx, *f);
+		path = cert_file(ctx, *f);
+		if (path)
+			cv_certs_check_trust(path, emit_line, &cl);
+		free(path);
+	}
+	for (const char *const *t = sd->tls; *t; t++) {
+		char tp[64], *path;
+		bool dup = false;
+
+		snprintf(tp, sizeof(tp), "tls.%s.trust", *t);
+		if (!cstr(ctx, tp))
+			continue;
+		for (size_t i = 0; i < ntrust && !dup; i++)
+			dup = strcmp(trust_seen[i], cstr(ctx, tp)) == 0;
+		if (dup || ntrust == 16)
+			continue;
+		trust_seen[ntrust++] = cstr(ctx, tp);
+		path = cert_file(ctx, tp);
+		if (path)
+			cv_certs_check_trust(path, emit_line, &cl);
+		free(path);
+	}
+	return cl.failures;
+}
+
 static int check_service(struct mmp_ctx *ctx, const struct svc_desc *sd)
 {
 	char ifs[8];
@@ -758,8 +921,10 @@ static int check_service(struct mmp_ctx *ctx, const struct svc_desc *sd)
 			}
 		}
 	}
-	/* 4.-5. the key/certificate pair and the bundle: not checked yet (no
-	 * certificate parsing before the PKI work), so nothing is printed. */
+	/* 4.-5. each key and certificate pair (and bundle), then the trust
+	 * bundles, through the same checks the services run when they load
+	 * them (certs/certs.h). */
+	bad += check_certs(ctx, sd);
 	/* 6. port clashes */
 	bad += check_ports(ctx, sd);
 	return bad ? -1 : 0;
@@ -1104,6 +1269,56 @@ static int turn_status(struct mmp_ctx *ctx)
 	/* No colon; the name sits at column 22 (S1). */
 	for (size_t i = 0; i < n; i++)
 		mmp_printf(ctx, "%-22s%s\n", "Listen interface", ifs[i]);
+	/* Ours, in the same form, only when set: peers the relay may reach
+	 * although its default policy refuses them (services/turn). */
+	n = conf_list(ctx, "turn.allow_peers", ifs, MMP_MAX_TOKENS);
+	for (size_t i = 0; i < n; i++)
+		mmp_printf(ctx, "%-22s%s\n", "Allowed peer", ifs[i]);
+	return 0;
+}
+
+/* "turn allow-peer [delete] <cidr>": turn.allow_peers, a list of
+ * "a.b.c.d/n" (normalised), at most TURN_MAX_ALLOW_PEERS. */
+#define TURN_MAX_ALLOW_PEERS 32
+
+static int turn_allow_peer(struct mmp_ctx *ctx)
+{
+	const struct mmp_val *v = mmp_val(ctx, "cidr");
+	const char *cur[MMP_MAX_TOKENS];
+	size_t n = conf_list(ctx, "turn.allow_peers", cur, MMP_MAX_TOKENS);
+	json_object *arr = json_object_new_array();
+	char net[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4];
+	bool found = false;
+
+	inet_ntop(AF_INET, &v->u.addr, net, sizeof(net));
+	snprintf(cidr, sizeof(cidr), "%s/%u", net, v->plen);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(cur[i], cidr))
+			found = true;
+		else
+			json_object_array_add(arr, json_object_new_string(cur[i]));
+	}
+	if (mmp_has(ctx, "delete") ? !found : found) {
+		json_object_put(arr);
+		return mmp_fail(ctx, found ? "Allowed peer already exists: %s"
+					   : "Allowed peer not found: %s",
+				cidr);
+	}
+	if (!mmp_has(ctx, "delete")) {
+		if (n >= TURN_MAX_ALLOW_PEERS) {
+			json_object_put(arr);
+			return mmp_fail(ctx, "Too many allowed peers (at most %d)",
+					TURN_MAX_ALLOW_PEERS);
+		}
+		json_object_array_add(arr, json_object_new_string(cidr));
+	}
+	if (json_object_array_length(arr) == 0) {
+		json_object_put(arr);
+		del(ctx, "turn.allow_peers");
+	} else {
+		cv_conf_set(ctx->doc, "turn.allow_peers", arr);
+		ctx->changed = true;
+	}
 	return 0;
 }
 
@@ -1435,7 +1650,7 @@ static int tls_verify(struct mmp_ctx *ctx)
 static int tls_ciphers(struct mmp_ctx *ctx)
 {
 	const char *list = mmp_arg(ctx, "list");
-	char p[64];
+	char p[64], mv[64], prio[CV_TLS_CIPHERS_MAX + 128], err[160] = "";
 
 	tls_path(ctx, "ciphers", p, sizeof(p));
 	if (mmp_has(ctx, "default")) {
@@ -1450,63 +1665,13 @@ static int tls_ciphers(struct mmp_ctx *ctx)
 			return mmp_fail(ctx, "Invalid cipher list \"%s\"", list);
 	if (check_text(ctx, "cipher list", list, 1024, NULL) < 0)
 		return -1;
+	/* What the services will make of it (certs/tls.h): a GnuTLS priority
+	 * string or OpenSSL suite names, accepted by GnuTLS. */
+	tls_path(ctx, "min_version", mv, sizeof(mv));
+	if (cv_tls_priority(list, cv_conf_get_str(ctx->doc, mv, "1.2"), false, prio, sizeof(prio),
+			    err, sizeof(err)) < 0)
+		return mmp_fail(ctx, "Invalid cipher list \"%s\": %s", list, err);
 	set_str(ctx, p, list);
-	return 0;
-}
-
-/* --- pki list (spec 4) ------------------------------------------------------ */
-
-struct upfile {
-	char *name;
-	struct timespec mtime;
-};
-
-static int cmp_upfile(const void *a, const void *b)
-{
-	const struct upfile *x = a, *y = b;
-
-	if (x->mtime.tv_sec != y->mtime.tv_sec)
-		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
-	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
-		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
-/* Every regular file of the upload directory, oldest first (upload order,
- * as in S4); equal times sort by name. Dot files and symlinks are skipped. */
-static int pki_list(struct mmp_ctx *ctx)
-{
-	struct upfile *files = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
-
-	if (!ctx->env || !ctx->env->upload_dir || !(d = opendir(ctx->env->upload_dir)))
-		return mmp_fail(ctx, "FAILURE: Unable to read the upload directory");
-	while ((de = readdir(d)) != NULL) {
-		struct stat st;
-
-		if (de->d_name[0] == '.' ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			files = xrealloc(files, cap * sizeof(*files));
-		}
-		files[n].name = xstrdup(de->d_name);
-		files[n].mtime = st.st_mtim;
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(files, n, sizeof(*files), cmp_upfile);
-	mmp_printf(ctx, "User supplied certificates and keys:\n");
-	for (size_t i = 0; i < n; i++) {
-		mmp_printf(ctx, "%s\n", files[i].name);
-		free(files[i].name);
-	}
-	free(files);
 	return 0;
 }
 
@@ -1589,6 +1754,10 @@ static const struct mmp_cmd cmds[] = {
 	  turn_shared_secret },
 	{ "turn high-capacity-mode (enable|disable)", "Sets the large relay port range", ADMIN,
 	  turn_high_capacity },
+	{ "turn allow-peer <cidr>", "Lets the relay reach peers in a refused range", ADMIN,
+	  turn_allow_peer },
+	{ "turn allow-peer delete <cidr>", "Removes an allowed peer range", ADMIN,
+	  turn_allow_peer },
 	{ "turn (enable|disable|restart)", "Controls the TURN server", ADMIN, cmd_control },
 	/* xmpp */
 	{ "xmpp", "Shows the XMPP server configuration", ADMIN, xmpp_status },
@@ -1618,8 +1787,6 @@ static const struct mmp_cmd cmds[] = {
 	{ "tls min-dtls-version", "Shows the minimum DTLS version", ADMIN, tls_dtls_status },
 	{ "tls min-dtls-version (1.0|1.2)", "Sets the minimum DTLS version for media", ADMIN,
 	  tls_min_dtls },
-	/* pki: only the listing here; the rest of pki is the PKI work. */
-	{ "pki list", "Lists the user-supplied keys and certificates", MMP_ROLES_PKI, pki_list },
 };
 
 MMP_AREA(mmp_area_services, "services", cmds);

@@ -10,6 +10,14 @@
  *   - one command with -c.
  * SIGINT never ends an interactive session: it clears the input line, ends
  * a `syslog follow` stream ({"op":"unfollow"}), or abandons a prompt.
+ *
+ * Forced password change: a login session (mmp runs as the Unix account of
+ * an MMP user, as sshd and mmp-login start it on the appliance image, or
+ * with --login) whose user must change the password (first login with the
+ * factory password, "user expire") runs `passwd` before the first prompt;
+ * the session ends unless the change succeeds. Such a user gets no
+ * one-shot command (-c) and no script: the change needs a terminal. Root
+ * acting as a user (--user, the tests, the sandbox) is not forced.
  */
 #include "config.h"
 
@@ -58,6 +66,7 @@ static struct {
 	char *from;
 	int fd;
 	bool tty;		/* stdin is a terminal */
+	bool login;		/* a login session: enforce the password change */
 	bool interactive;	/* the libedit loop is running */
 	EditLine *el;
 	History *hist;
@@ -295,6 +304,22 @@ static void refresh_prompt(void)
 	json_object_put(reply);
 }
 
+/* True when hello says the user of this session must change its password. */
+static bool password_due(void)
+{
+	json_object *reply = transact(request_new("hello"));
+	json_object *v;
+	bool due;
+
+	if (reply_error(reply) || reply_status(reply, 0) != 0) {
+		print_output(reply);
+		exit(MMP_EXIT_FAIL);
+	}
+	due = json_object_object_get_ex(reply, "must_change", &v) && json_object_get_boolean(v);
+	json_object_put(reply);
+	return due;
+}
+
 /* ---- reading lines from stdin ------------------------------------------ */
 
 /*
@@ -392,15 +417,18 @@ static int ask_tty(const char *text, bool secret, char out[MMP_LINE_BUF])
 	bool restore = false;
 	int r;
 
-	fputs(text, stdout);
-	flush_stdout();
+	/* Echo goes off before the prompt shows, and what was typed after
+	 * the prompt appeared is kept (TCSANOW, not TCSAFLUSH): a person or
+	 * a script may answer as soon as they see it. */
 	if (secret && tcgetattr(STDIN_FILENO, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		quiet.c_lflag |= ECHONL;
-		if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0)
+		if (tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0)
 			restore = true;
 	}
+	fputs(text, stdout);
+	flush_stdout();
 	r = read_stdin_line(out);
 	if (restore)
 		tcsetattr(STDIN_FILENO, TCSANOW, &old);
@@ -600,6 +628,36 @@ static char *trim(char *s)
 static bool is_exit(const char *s)
 {
 	return strcmp(s, "exit") == 0 || strcmp(s, "quit") == 0;
+}
+
+/* ---- the forced password change --------------------------------------- */
+
+#define MMP_CHANGE_TRIES 3
+
+static int run_command(const char *line);
+
+/* Runs `passwd` until it succeeds (at most MMP_CHANGE_TRIES times). Only
+ * an interactive session can (can_ask). */
+static int forced_change(bool can_ask)
+{
+	if (!can_ask) {
+		fprintf(stderr, "mmp: your password must be changed first: log in on the console"
+				" or with an interactive SSH session\n");
+		return MMP_EXIT_FAIL;
+	}
+	printf("You must change your password now.\n");
+	flush_stdout();
+	for (int i = 0; i < MMP_CHANGE_TRIES; i++) {
+		if (run_command("passwd") == 0 && !password_due())
+			return MMP_EXIT_OK;
+		/* Ctrl-D at a prompt ends the session. */
+		if (g.in.eof)
+			return MMP_EXIT_FAIL;
+		take_sigint();
+	}
+	printf("Password not changed\n");
+	flush_stdout();
+	return MMP_EXIT_FAIL;
 }
 
 /* ---- script mode ------------------------------------------------------- */
@@ -913,6 +971,9 @@ static void history_add(const char *line)
 
 static int run_interactive(void)
 {
+	struct termios normal;
+	bool have_tty;
+
 	signal(SIGTSTP, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	g.interactive = true;
@@ -935,11 +996,29 @@ static int run_interactive(void)
 	el_set(g.el, EL_BIND, "^C", "mmp-interrupt", NULL);
 	/* ~/.editrc may add bindings of its own. */
 	el_source(g.el, NULL);
+	have_tty = tcgetattr(STDIN_FILENO, &normal) == 0;
 
 	for (;;) {
 		int count = 0;
-		const char *got = el_gets(g.el, &count);
+		const char *got;
 		char *copy, *line;
+
+		/*
+		 * libedit prints the prompt and only then puts the terminal in
+		 * its raw mode: keys typed in between (a paste, a script on the
+		 * serial console) were echoed by the terminal and again by
+		 * libedit. Echo is off from before the prompt; the terminal's
+		 * own settings come back once the line is read.
+		 */
+		if (have_tty) {
+			struct termios quiet = normal;
+
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+		}
+		got = el_gets(g.el, &count);
+		if (have_tty)
+			tcsetattr(STDIN_FILENO, TCSANOW, &normal);
 
 		if (!got || count <= 0) {
 			/* Ctrl-D on an empty line. */
@@ -972,7 +1051,7 @@ static int run_interactive(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: mmp [--socket PATH] [--user NAME] [-c COMMAND] [--keep-going]\n"
+	fprintf(f, "Usage: mmp [--socket PATH] [--user NAME] [-c COMMAND] [--keep-going] [--login]\n"
 		   "       mmp --help | --version\n"
 		   "\n"
 		   "The MMP admin shell of Convene. With a terminal on stdin it is interactive;\n"
@@ -982,6 +1061,8 @@ static void usage(FILE *f)
 		   "  -k, --keep-going       in script mode, go on after a failed command\n"
 		   "  -s, --socket PATH      mmpd socket (default $CONVENE_SOCKET or %s)\n"
 		   "  -u, --user NAME        act as MMP user NAME (honoured for root only)\n"
+		   "  -l, --login            a login session: a due password change comes first\n"
+		   "                         (always so when not run by root)\n"
 		   "  -h, --help             show this help\n"
 		   "  -V, --version          show the version\n",
 		CV_DEFAULT_SOCKET);
@@ -994,6 +1075,7 @@ int main(int argc, char **argv)
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "login", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1003,7 +1085,9 @@ int main(int argc, char **argv)
 	int c, r, status;
 
 	setlocale(LC_CTYPE, "");
-	while ((c = getopt_long(argc, argv, "c:ks:u:hV", opts, NULL)) != -1) {
+	/* "-mmp": started as a login shell (sshd, login programs). */
+	g.login = argv[0] && argv[0][0] == '-';
+	while ((c = getopt_long(argc, argv, "c:ks:u:lhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			command = optarg;
@@ -1016,6 +1100,9 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			g.user = optarg;
+			break;
+		case 'l':
+			g.login = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -1052,6 +1139,14 @@ int main(int argc, char **argv)
 		return MMP_EXIT_CONN;
 	}
 
+	if ((g.login || getuid() != 0) && password_due()) {
+		status = forced_change(g.tty && !command);
+		if (status != MMP_EXIT_OK) {
+			close(g.fd);
+			free(g.from);
+			return status;
+		}
+	}
 	if (command) {
 		char *copy = xstrdup(command);
 		char *line = trim(copy);

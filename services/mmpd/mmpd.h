@@ -47,9 +47,10 @@ int mmpd_store_commit(struct mmpd *d, json_object *doc);
 int mmpd_ifmap_load(struct mmpd *d);
 int mmpd_ifmap_save(const struct mmpd *d);
 
-/* "reboot" or "shutdown" (mmpd_main.c): stops every service, then exits
- * (shutdown) or starts mmpd again in place (reboot). On the appliance
- * image mmpd runs under init, which does the machine's part. */
+/* "reboot" or "shutdown" (mmpd_main.c): stops every service, then, with
+ * --appliance, syncs and reboots or powers off the machine (reboot(2));
+ * without it (the sandbox, tests) shutdown exits and reboot starts mmpd
+ * again in place. */
 void mmpd_system_action(struct mmpd *d, const char *action);
 
 /* --- applying the configuration to the system (mmpd_apply.c) ---

@@ -17,10 +17,12 @@
 
 #include "lib/log.h"
 #include "services/mmpd/mmpd.h"
+#include "services/mmpd/mmpd_users.h"
 
 static const struct mmpd_applier appliers[] = {
 	{ "network", mmpd_net_apply },
 	{ "firewall", mmpd_fw_apply },
+	{ "users", mmpd_users_apply },
 };
 
 #define NAPPLIERS (sizeof(appliers) / sizeof(appliers[0]))

@@ -431,9 +431,18 @@ static void handle_login(struct conn *c, json_object *req, const char *from)
 	}
 	rc = mmp_user_login(doc, user, password, mmp_users_now(), from, msg, sizeof(msg));
 	if (rc != -ENOENT) {
-		if (mmpd_store_commit(d, doc) < 0)
-			cv_err("could not record the login of %s", user);
-		doc = NULL;
+		/* Through the appliers like any change: a lockout reaches the
+		 * system's account files (--system-users) at once. */
+		struct strbuf aerr = STRBUF_INIT;
+
+		if (mmpd_apply(d, d->doc, doc, &aerr) < 0) {
+			cv_err("could not apply the login record of %s: %s", user, sb_str(&aerr));
+		} else {
+			if (mmpd_store_commit(d, doc) < 0)
+				cv_err("could not record the login of %s", user);
+			doc = NULL; /* taken by the commit, or freed by it on failure */
+		}
+		sb_free(&aerr);
 	}
 	json_object_put(doc);
 	if (rc < 0 && rc != -EKEYEXPIRED) {

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "services/mmpd/mmpd.h"
+#include "services/mmpd/mmpd_users.h"
 #include "shell/cmd_areas.h"
 
 #define LOG_MAX_BYTES (8u << 20)
@@ -31,16 +33,22 @@
 
 static struct mmpd mmpd;
 static char **saved_argv;
+/* --appliance: reboot and shutdown act on the machine (images/). */
+static bool appliance;
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: mmpd [--state-dir DIR] [--socket PATH] [--iface X=IFNAME]...\n"
-		   "            [--service-dir DIR] [--foreground]\n"
+		   "            [--service-dir DIR] [--foreground] [--appliance]\n"
+		   "            [--system-users[=ETCDIR]]\n"
 		   "  --state-dir DIR    configuration, upload directory and logs (default %s)\n"
 		   "  --socket PATH      the mmp socket (default %s)\n"
 		   "  --iface X=IFNAME   map appliance interface X (a-d) to a kernel interface\n"
 		   "  --service-dir DIR  where the service programs live (default %s)\n"
-		   "  --foreground       do not detach\n",
+		   "  --foreground       do not detach\n"
+		   "  --appliance        reboot and shutdown act on the machine (reboot(2))\n"
+		   "  --system-users[=ETCDIR]  keep passwd, shadow and group in ETCDIR (/etc)\n"
+		   "                     in step with the MMP users (for SSH logins)\n",
 		CV_DEFAULT_STATE_DIR, CV_DEFAULT_SOCKET, PKGLIBEXECDIR);
 }
 
@@ -160,13 +168,46 @@ static void begin_stop(struct mmpd *d, void (*done)(struct mmpd *))
 	mmpd_super_shutdown(d->super, done);
 }
 
+/*
+ * On the appliance (--appliance) the machine itself reboots or powers off,
+ * once every service has stopped: the log is closed, the file systems are
+ * synced (every commit is already durable: this covers the logs and the
+ * files the services wrote) and reboot(2) is called. mmpd runs as root under
+ * init there; should reboot(2) still fail, mmpd falls back to what it does
+ * elsewhere (a new start, or an exit).
+ */
+static void machine_action(struct mmpd *d, int how)
+{
+	cv_info("%s the machine", how == RB_POWER_OFF ? "powering off" : "rebooting");
+	mmpd_logstore_close(d->logs);
+	d->logs = NULL;
+	cv_log_set_sink(NULL, NULL);
+	sync();
+	if (reboot(how) < 0)
+		cv_err("reboot(2) failed: %s", strerror(errno));
+}
+
+static void machine_reboot(struct mmpd *d)
+{
+	machine_action(d, RB_AUTOBOOT);
+	rebooted(d);
+}
+
+static void machine_poweroff(struct mmpd *d)
+{
+	machine_action(d, RB_POWER_OFF);
+	stopped(d);
+}
+
 void mmpd_system_action(struct mmpd *d, const char *action)
 {
+	bool reboot_it = strcmp(action, "reboot") == 0;
+
 	cv_info("%s requested", action);
-	if (strcmp(action, "reboot") == 0)
-		begin_stop(d, rebooted);
+	if (appliance)
+		begin_stop(d, reboot_it ? machine_reboot : machine_poweroff);
 	else
-		begin_stop(d, stopped);
+		begin_stop(d, reboot_it ? rebooted : stopped);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -208,6 +249,8 @@ int main(int argc, char **argv)
 		{ "iface", required_argument, NULL, 'i' },
 		{ "service-dir", required_argument, NULL, 'D' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "appliance", no_argument, NULL, 'A' },
+		{ "system-users", optional_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -250,6 +293,17 @@ int main(int argc, char **argv)
 		}
 		case 'f':
 			foreground = true;
+			break;
+		case 'A':
+			appliance = true;
+			break;
+		case 'U':
+			if (optarg && optarg[0] != '/') {
+				fprintf(stderr, "mmpd: --system-users wants an absolute folder: \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			mmpd_users_enable(optarg ? optarg : "/etc");
 			break;
 		case 'h':
 			usage(stdout);

@@ -282,6 +282,10 @@ static int render_config(struct super_svc *v, char **ret_path)
 	json_object_object_add(root, "service", json_object_new_string(v->name));
 	json_object_object_add(root, "config", copy_or_empty(cv_conf_get(d->doc, v->name)));
 	json_object_object_add(root, "tls", copy_or_empty(cv_conf_get(d->doc, "tls")));
+	/* The resolver settings ("dns add forwardzone", "dns add rr"): every
+	 * service builds its resolver from them with cv_dns_config_from_json(),
+	 * the same code "dns lookup" runs (lib/resolver.h). */
+	json_object_object_add(root, "dns", copy_or_empty(cv_conf_get(d->doc, "dns")));
 	for (int i = 0; i < 4; i++) {
 		char key[32];
 		const char *addr;

@@ -42,6 +42,9 @@ fi
 
 cv_init golden
 export CONVENE_TEST_NOW=1718452800 TZ=UTC
+# Run over SSH, mmp would report the operator's session to mmpd and the
+# firewall commands would warn about it: the transcripts are console sessions.
+unset SSH_CLIENT SSH_CONNECTION
 
 # State of the command being collected.
 cmd=

@@ -24,8 +24,9 @@ LOG=$D/state/log/convene.log
 RUN=$D/state/run
 mkdir -p "$D/state/files" "$D/svc"
 cp "$SVC_HELPER" "$D/svc/convene-webadmin"
-: >"$D/state/files/x.key"
-: >"$D/state/files/x.crt"
+# A real key and certificate: enable checks that they parse and match.
+cp "$top_srcdir/tests/golden/fixtures/pki/edge.key" "$D/state/files/x.key"
+cp "$top_srcdir/tests/golden/fixtures/pki/edge-fullchain.cer" "$D/state/files/x.crt"
 
 # wait_log PATTERN TENTHS [COUNT]: until the log has COUNT (default 1) lines
 # matching the extended regex PATTERN, at most TENTHS tenths of a second.

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The system users applier (mmpd --system-users): on the appliance image,
+ * every MMP user is also a Unix account, so that sshd checks MMP passwords
+ * and runs mmp as the login shell. See mmpd_users.c.
+ */
+#ifndef MMPD_USERS_H
+#define MMPD_USERS_H
+
+#include <json-c/json.h>
+
+#include "lib/strbuf.h"
+
+struct mmpd;
+
+/* Uids of the Unix accounts of MMP users: MMPD_USERS_UID_MIN and up. */
+#define MMPD_USERS_UID_MIN 2001
+#define MMPD_USERS_UID_MAX 2999
+/* Their primary group "mmp", which also owns the upload directory. */
+#define MMPD_USERS_GID 2000
+#define MMPD_USERS_GROUP "mmp"
+/* The login shell written into passwd (where the image installs mmp). */
+#define MMPD_USERS_SHELL "/usr/bin/mmp"
+
+/* Turns the applier on, writing passwd, shadow and group in etc_dir
+ * ("/etc" on the image; the tests use a folder of their own). Without
+ * this call the applier does nothing. */
+void mmpd_users_enable(const char *etc_dir);
+
+/* The applier (services/mmpd/mmpd_apply.c). */
+int mmpd_users_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc,
+		     struct strbuf *err);
+
+#endif
