@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Helpers of the TURN integration scripts (sourced after lib.sh): a private
+# network namespace named cvturn-<what>-<pid> (deleted on exit), running
+# commands in it, starting convene-turn with a JSON config, and bounded waits
+# for a listening port.
+
+TURN=$top_builddir/services/convene-turn
+PROBE="python3 $top_srcdir/tests/integration/turnprobe.py"
+TURN_NS=
+
+turn_cleanup() {
+	local p
+	cv_cleanup
+	if [ -n "$TURN_NS" ]; then
+		# Anything still in the namespace was started by this script.
+		for p in $(ip netns pids "$TURN_NS" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		ip netns del "$TURN_NS" 2>/dev/null
+	fi
+	TURN_NS=
+}
+
+# turn_netns WHAT: creates the namespace with lo up; sets TURN_NS.
+turn_netns() {
+	TURN_NS=cvturn-$1-$$
+	ip netns del "$TURN_NS" 2>/dev/null
+	ip netns add "$TURN_NS" || tap_bail "cannot create network namespace $TURN_NS"
+	trap turn_cleanup EXIT
+	ip -n "$TURN_NS" link set lo up
+}
+
+# Foreground only: a function run with & is a subshell whose PID is not the
+# program's. In the background use ns_bg, which starts the program itself
+# (ip netns exec execs it) and records its PID in BG_PID.
+in_ns() { ip netns exec "$TURN_NS" "$@"; }
+
+ns_bg() {
+	ip netns exec "$TURN_NS" "$@" &
+	BG_PID=$!
+	cv_track "$BG_PID"
+}
+
+# turn_wait_port PROTO(u|t) ADDR PORT [gone]: waits (10 s at most) until the
+# namespace has (or, with "gone", no longer has) a listener there.
+turn_wait_port() {
+	local i=0 pat
+	case $2 in *:*) pat="\[$2\]:$3 " ;; *) pat="$2:$3 " ;; esac
+	while [ "$i" -lt 100 ]; do
+		if in_ns ss -ln"$1" 2>/dev/null | grep -q "$pat"; then
+			[ "${4:-}" = gone ] || return 0
+		else
+			[ "${4:-}" = gone ] && return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# turn_start CONFIG LOG: starts convene-turn in the namespace; sets TURN_PID.
+turn_start() {
+	ns_bg "$TURN" --config "$1" >"$2" 2>&1
+	TURN_PID=$BG_PID
+}
+
+turn_stop() {
+	[ -n "${TURN_PID:-}" ] || return 0
+	cv_stop_pid "$TURN_PID" 5
+	cv_untrack "$TURN_PID"
+	TURN_PID=
+}
+
+# turn_config FILE LISTEN_IP EXTRA_JSON: a rendered config as mmpd writes it,
+# interface a = LISTEN_IP; EXTRA_JSON is added to the "config" object.
+turn_config() {
+	cat >"$1" <<JSON
+{"service": "turn",
+ "config": {"enabled": true, "listen": ["a"], "realm": "example.org"$3},
+ "tls": {}, "interfaces": {"a": {"address": "$2", "prefixlen": 24, "kernel": null}},
+ "hostname": "CMS"}
+JSON
+}
+
+# The pids of convene-turn processes in the namespace.
+turn_pids_in_ns() {
+	local p
+	for p in $(ip netns pids "$TURN_NS" 2>/dev/null); do
+		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = convene-turn ] && echo "$p"
+	done
+}

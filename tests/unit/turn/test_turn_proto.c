@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The TURN core (turn_proto.c) driven through its sans-I/O interface with a
+ * fake I/O layer: Binding, the 401/438 challenge and nonces, legacy MD5 and
+ * RFC 8489 SHA-256 credentials, USERHASH, bid-down protection, time-limited
+ * (shared-secret) users, Allocate/Refresh/CreatePermission/ChannelBind with
+ * their error codes (400, 403, 420, 437, 438, 440, 441, 442, 443, 486, 508),
+ * the data paths (ChannelData, Send and Data indications), lifetimes and
+ * the rate limit of unauthenticated answers.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/mem.h"
+#include "services/turn/turn_proto.h"
+#include "tests/unit/tap.h"
+#include "tests/unit/turn/turn_test_client.h"
+
+static struct turn_config cfg;
+static struct turn_shared shared;
+static struct turn_core core;
+static struct fake_io fio;
+static struct stun_msg resp;
+static uint64_t now_ms = 1000000;
+static uint64_t wall = 1700000000;
+
+static void setup(void)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.username = xstrdup("alice");
+	cfg.password = xstrdup("secret123");
+	cfg.realm = xstrdup("example.org");
+	stun_longterm_key(STUN_PWALG_MD5, "alice", 5, cfg.realm, cfg.password, cfg.key_md5);
+	stun_longterm_key(STUN_PWALG_SHA256, "alice", 5, cfg.realm, cfg.password, cfg.key_sha256);
+	stun_userhash("alice", 5, cfg.realm, cfg.userhash);
+	cfg.short_term = true;
+	cfg.secret = xstrdup("s3cr3t");
+	cfg.relay4.family = AF_INET;
+	inet_pton(AF_INET, "198.51.100.1", cfg.relay4.ip);
+	cfg.port_lo = 50000;
+	cfg.port_hi = 50100;
+	cfg.user_quota = 2;
+	cfg.total_quota = 4;
+	cfg.max_permissions = 4;
+	cfg.max_channels = 4;
+	cfg.challenge_rate = 0;
+	cfg.nonce_lifetime = 600;
+	memset(cfg.nonce_key, 7, sizeof(cfg.nonce_key));
+	turn_policy_add_own(&cfg.policy, &cfg.relay4);
+	turn_shared_init(&shared);
+	turn_core_init(&core, &cfg, &shared, &fake_ops, &fio, cfg.port_lo, cfg.port_hi);
+	turn_core_set_time(&core, now_ms, wall);
+}
+
+/* Sends the client's message; parses the last answer to the client into
+ * resp. Returns the number of datagrams the core sent. */
+static int xfer(struct tclient *t)
+{
+	fio.n = 0;
+	turn_core_input(&core, &t->conn, t->buf, t->len);
+	memset(&resp, 0, sizeof(resp));
+	for (int i = fio.n - 1; i >= 0; i--) {
+		if (!fio.sent[i].to_peer) {
+			stun_parse(fio.sent[i].buf, fio.sent[i].len, &resp);
+			break;
+		}
+	}
+	return fio.n;
+}
+
+static int code(void)
+{
+	if (!resp.buf)
+		return -1;
+	if (resp.cls == STUN_SUCCESS)
+		return 0;
+	return stun_error_code(&resp);
+}
+
+/* Remembers the nonce of a 401/438. */
+static void take_nonce(struct tclient *t)
+{
+	size_t n;
+	const uint8_t *v = stun_attr(&resp, SA_NONCE, &n);
+
+	if (v && n < sizeof(t->nonce)) {
+		memcpy(t->nonce, v, n);
+		t->nonce[n] = '\0';
+	}
+}
+
+static int allocate(struct tclient *t, uint32_t transport, int extra)
+{
+	struct stun_builder b;
+
+	tc_begin(t, &b, TURN_ALLOCATE, STUN_REQUEST);
+	stun_put_u32(&b, TURN_A_REQUESTED_TRANSPORT, transport << 24);
+	if (extra)
+		stun_put_u32(&b, TURN_A_REQUESTED_ADDRESS_FAMILY, (uint32_t)extra << 24);
+	tc_end(t, &b, true);
+	xfer(t);
+	return code();
+}
+
+/* Allocate with the challenge round trip. */
+static int allocate_auth(struct tclient *t)
+{
+	int c = allocate(t, 17, 0);
+
+	if (c == 401 || c == 438) {
+		take_nonce(t);
+		c = allocate(t, 17, 0);
+	}
+	return c;
+}
+
+static int refresh(struct tclient *t, uint32_t lifetime)
+{
+	struct stun_builder b;
+
+	tc_begin(t, &b, TURN_REFRESH, STUN_REQUEST);
+	stun_put_u32(&b, TURN_A_LIFETIME, lifetime);
+	tc_end(t, &b, false);
+	xfer(t);
+	return code();
+}
+
+static void peer_addr(struct stun_addr *a, const char *ip, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	a->port = port;
+	inet_pton(a->family, ip, a->ip);
+}
+
+static int create_perm(struct tclient *t, const char *ip)
+{
+	struct stun_builder b;
+	struct stun_addr p;
+
+	peer_addr(&p, ip, 9);
+	tc_begin(t, &b, TURN_CREATE_PERMISSION, STUN_REQUEST);
+	stun_put_xaddr(&b, TURN_A_XOR_PEER_ADDRESS, &p);
+	tc_end(t, &b, false);
+	xfer(t);
+	return code();
+}
+
+static int channel_bind(struct tclient *t, uint16_t ch, const char *ip, uint16_t port)
+{
+	struct stun_builder b;
+	struct stun_addr p;
+
+	peer_addr(&p, ip, port);
+	tc_begin(t, &b, TURN_CHANNEL_BIND, STUN_REQUEST);
+	stun_put_u32(&b, TURN_A_CHANNEL_NUMBER, (uint32_t)ch << 16);
+	stun_put_xaddr(&b, TURN_A_XOR_PEER_ADDRESS, &p);
+	tc_end(t, &b, false);
+	xfer(t);
+	return code();
+}
+
+static bool resp_integrity(const struct tclient *t, bool sha)
+{
+	uint8_t key[32];
+	size_t kl = stun_longterm_key(sha ? STUN_PWALG_SHA256 : STUN_PWALG_MD5, t->user,
+				      strlen(t->user), t->realm, t->pass, key);
+
+	return stun_check_integrity(&resp, sha, key, kl);
+}
+
+static void test_binding(void)
+{
+	struct tclient t;
+	struct stun_builder b;
+	struct stun_addr m;
+
+	tc_init(&t, "alice", "secret123", "203.0.113.5", 40000);
+	tc_begin(&t, &b, STUN_BINDING, STUN_REQUEST);
+	tc_end(&t, &b, false);
+	is_int(xfer(&t), 1, "Binding: one answer");
+	is_int(code(), 0, "Binding: success without credentials");
+	ok(stun_xaddr_decode(resp.buf + resp.off[SA_XOR_MAPPED_ADDRESS],
+			     resp.alen[SA_XOR_MAPPED_ADDRESS], resp.tid, &m) == 0 &&
+		   stun_addr_equal(&m, &t.conn.client, true),
+	   "Binding: XOR-MAPPED-ADDRESS is the client's address");
+	is_int(fio.sent[0].len, 32, "Binding: 32-byte answer to a 20-byte request (1.6x)");
+	ok(!stun_has(&resp, SA_SOFTWARE) && !stun_has(&resp, SA_MAPPED_ADDRESS),
+	   "Binding: no SOFTWARE, no MAPPED-ADDRESS");
+}
+
+static void test_challenge(void)
+{
+	struct tclient t;
+	size_t n;
+	const uint8_t *v;
+
+	tc_init(&t, "alice", "secret123", "203.0.113.5", 40001);
+	is_int(allocate(&t, 17, 0), 401, "Allocate without credentials: 401");
+	ok(stun_has(&resp, SA_REALM) && stun_has(&resp, SA_PASSWORD_ALGORITHMS),
+	   "401 carries REALM and PASSWORD-ALGORITHMS");
+	v = stun_attr(&resp, SA_NONCE, &n);
+	ok(v && n == TURN_NONCE_LEN && !memcmp(v, "obMatJos2AAAB", 13),
+	   "401 nonce has the RFC 8489 cookie and the password-algorithms bit");
+	ok(fio.sent[0].len <= 3 * t.len + 16, "401 is at most about 3.4x the request (%zu for %zu)",
+	   fio.sent[0].len, t.len);
+	take_nonce(&t);
+	t.pass = "wrong";
+	is_int(allocate(&t, 17, 0), 401, "wrong password: 401");
+	t.pass = "secret123";
+	t.nonce[20] ^= 1;
+	is_int(allocate(&t, 17, 0), 438, "forged nonce: 438");
+	take_nonce(&t);
+	/* Another source cannot use this nonce (bound to the source IP). */
+	{
+		struct tclient u = t;
+
+		inet_pton(AF_INET, "203.0.113.6", u.conn.client.ip);
+		is_int(allocate(&u, 17, 0), 438, "a nonce from another source IP: 438");
+	}
+	turn_core_set_time(&core, now_ms + 601 * 1000, wall);
+	is_int(allocate(&t, 17, 0), 438, "expired nonce: 438 (stale)");
+	turn_core_set_time(&core, now_ms, wall);
+}
+
+static void test_allocate(void)
+{
+	struct tclient t, u;
+	struct stun_addr relay;
+	uint32_t lt;
+	uint8_t first[256];
+	size_t first_len;
+
+	tc_init(&t, "alice", "secret123", "203.0.113.5", 40002);
+	is_int(allocate_auth(&t), 0, "Allocate (MD5, MESSAGE-INTEGRITY): success");
+	ok(resp_integrity(&t, false), "the success response is signed with MESSAGE-INTEGRITY");
+	ok(stun_xaddr_decode(resp.buf + resp.off[SA_XOR_RELAYED_ADDRESS],
+			     resp.alen[SA_XOR_RELAYED_ADDRESS], resp.tid, &relay) == 0 &&
+		   relay.port >= 50000 && relay.port <= 50100,
+	   "XOR-RELAYED-ADDRESS in the relay port range");
+	ok(stun_attr_u32(&resp, SA_LIFETIME, &lt) == 0 && lt == 600, "LIFETIME 600");
+	ok(stun_has(&resp, SA_XOR_MAPPED_ADDRESS), "XOR-MAPPED-ADDRESS");
+	ok(resp.fp_at != 0, "FINGERPRINT as in the request");
+	first_len = fio.sent[0].len;
+	memcpy(first, fio.sent[0].buf, first_len);
+	/* Retransmission: same transaction, same bytes. */
+	fio.n = 0;
+	turn_core_input(&core, &t.conn, t.buf, t.len);
+	ok(fio.n == 1 && fio.sent[0].len == first_len && !memcmp(fio.sent[0].buf, first, first_len),
+	   "a retransmitted Allocate gets the same answer");
+	is_int(allocate(&t, 17, 0), 437, "a second Allocate on the 5-tuple: 437");
+
+	tc_init(&u, "alice", "secret123", "203.0.113.5", 40003);
+	u.modern = true;
+	is_int(allocate(&u, 17, 0), 401, "SHA-256 client: challenge");
+	take_nonce(&u);
+	is_int(allocate(&u, 6, 0), 442, "REQUESTED-TRANSPORT TCP: 442");
+	is_int(allocate(&u, 1, 0), 442, "REQUESTED-TRANSPORT 1: 442");
+	is_int(allocate(&u, 17, 3), 440, "REQUESTED-ADDRESS-FAMILY 0x03: 440");
+	is_int(allocate(&u, 17, 2), 440, "REQUESTED-ADDRESS-FAMILY IPv6 without an IPv6 relay: 440");
+	u.tamper_algs = true;
+	is_int(allocate(&u, 17, 0), 400, "PASSWORD-ALGORITHMS not as sent (bid-down): 400");
+	u.tamper_algs = false;
+	is_int(allocate(&u, 17, 0), 0, "SHA-256 key and MESSAGE-INTEGRITY-SHA256: success");
+	ok(resp.mi256_at && resp_integrity(&u, true),
+	   "the response carries MESSAGE-INTEGRITY-SHA256 under the SHA-256 key");
+	is_int(refresh(&u, 0), 0, "Refresh 0: success");
+
+	tc_init(&u, "alice", "secret123", "203.0.113.5", 40004);
+	u.modern = true;
+	u.userhash = true;
+	allocate(&u, 17, 0);
+	take_nonce(&u);
+	is_int(allocate(&u, 17, 0), 0, "USERHASH instead of USERNAME: success");
+	is_int(refresh(&u, 0), 0, "Refresh 0: success");
+	{
+		struct stun_builder b;
+
+		tc_begin(&u, &b, TURN_ALLOCATE, STUN_REQUEST);
+		stun_put_u32(&b, 0x7F31, 0);
+		tc_end(&u, &b, false);
+		xfer(&u);
+		is_int(code(), 420, "unknown comprehension-required attribute: 420");
+		ok(stun_has(&resp, SA_UNKNOWN_ATTRIBUTES), "420 lists UNKNOWN-ATTRIBUTES");
+	}
+	{
+		struct stun_builder b;
+
+		tc_begin(&u, &b, TURN_ALLOCATE, STUN_REQUEST);
+		tc_end(&u, &b, false);
+		xfer(&u);
+		is_int(code(), 400, "no REQUESTED-TRANSPORT: 400");
+	}
+	is_int(refresh(&t, 0), 0, "Refresh 0 deletes the first allocation");
+}
+
+static void test_lifecycle(void)
+{
+	struct tclient t, r;
+	uint32_t lt;
+	char user[64];
+
+	tc_init(&t, "alice", "secret123", "203.0.113.7", 41000);
+	is_int(allocate_auth(&t), 0, "Allocate");
+	is_int(fio.relays, 1, "one relay socket open");
+	is_int(refresh(&t, 7200), 0, "Refresh 7200: success");
+	ok(stun_attr_u32(&resp, SA_LIFETIME, &lt) == 0 && lt == 3600, "lifetime capped at 3600");
+	is_int(refresh(&t, 0), 0, "Refresh 0: success");
+	is_int(fio.relays, 0, "the relay socket is closed at once");
+	is_int(refresh(&t, 600), 437, "Refresh after the delete: 437");
+	is_int(allocate(&t, 17, 0), 0, "a new Allocate on the same 5-tuple succeeds");
+	turn_core_set_time(&core, now_ms + 601 * 1000, wall);
+	turn_core_tick(&core);
+	ok(turn_core_find(&core, &t.conn) == NULL, "the allocation expires after its lifetime");
+	is_int(fio.relays, 0, "its relay socket is closed");
+	turn_core_set_time(&core, now_ms, wall);
+
+	/* Time-limited credentials: "<expiry>:<name>", base64(HMAC(secret, name)). */
+	snprintf(user, sizeof(user), "%llu:bob", (unsigned long long)wall + 3600);
+	for (int sha = 0; sha < 2; sha++) {
+		uint8_t mac[32];
+		char pass[64];
+
+		if (sha)
+			stun_hmac_sha256("s3cr3t", 6, user, strlen(user), mac);
+		else
+			stun_hmac_sha1("s3cr3t", 6, user, strlen(user), mac);
+		stun_base64(mac, sha ? 32 : 20, pass);
+		tc_init(&r, user, pass, "203.0.113.8", (uint16_t)(42000 + sha));
+		is_int(allocate_auth(&r), 0, "shared-secret user, HMAC-%s password: success",
+		       sha ? "SHA256" : "SHA1");
+		is_int(refresh(&r, 0), 0, "Refresh 0");
+	}
+	snprintf(user, sizeof(user), "%llu:bob", (unsigned long long)wall - 1);
+	tc_init(&r, user, "whatever", "203.0.113.8", 42005);
+	is_int(allocate_auth(&r), 401, "an expired shared-secret user name: 401");
+
+	/* 441: another user on the allocation's 5-tuple. */
+	tc_init(&t, "alice", "secret123", "203.0.113.9", 43000);
+	is_int(allocate_auth(&t), 0, "Allocate as alice");
+	{
+		uint8_t mac[20];
+		char pass[64];
+
+		snprintf(user, sizeof(user), "%llu:carol", (unsigned long long)wall + 3600);
+		stun_hmac_sha1("s3cr3t", 6, user, strlen(user), mac);
+		stun_base64(mac, 20, pass);
+		tc_init(&r, user, pass, "203.0.113.9", 43000);
+		memcpy(r.nonce, t.nonce, sizeof(r.nonce));
+		is_int(refresh(&r, 600), 441, "Refresh by another user on the 5-tuple: 441");
+	}
+	is_int(refresh(&t, 0), 0, "Refresh 0");
+}
+
+static void test_quota(void)
+{
+	struct tclient t[6];
+	char user[64];
+	uint8_t mac[20];
+	char pass[64];
+
+	snprintf(user, sizeof(user), "%llu:dave", (unsigned long long)wall + 3600);
+	stun_hmac_sha1("s3cr3t", 6, user, strlen(user), mac);
+	stun_base64(mac, 20, pass);
+	for (int i = 0; i < 3; i++) {
+		tc_init(&t[i], user, pass, "203.0.113.10", (uint16_t)(44000 + i));
+		allocate_auth(&t[i]);
+		if (i < 2)
+			is_int(code(), 0, "dave's allocation %d of 2: success", i + 1);
+		else
+			is_int(code(), 486, "dave's third allocation: 486 (user quota)");
+	}
+	for (int i = 3; i < 6; i++) {
+		tc_init(&t[i], "alice", "secret123", "203.0.113.11", (uint16_t)(44100 + i));
+		allocate_auth(&t[i]);
+	}
+	is_int(code(), 508, "the fifth allocation in all: 508 (total quota 4)");
+	for (int i = 0; i < 6; i++)
+		refresh(&t[i], 0);
+	is_int(atomic_load(&shared.total), 0, "every quota slot is given back");
+	fio.busy_ports = 1000;
+	tc_init(&t[0], "alice", "secret123", "203.0.113.12", 44200);
+	is_int(allocate_auth(&t[0]), 508, "no free relay port: 508");
+	fio.busy_ports = 0;
+	is_int(atomic_load(&shared.total), 0, "the failed allocation took no quota");
+}
+
+static void test_data(void)
+{
+	struct tclient t;
+	struct stun_builder b;
+	struct stun_addr p;
+	struct turn_alloc *a;
+	uint8_t frame[64], pkt[TURN_HEADROOM + 64 + TURN_TAILROOM];
+
+	tc_init(&t, "alice", "secret123", "203.0.113.20", 45000);
+	is_int(allocate_auth(&t), 0, "Allocate");
+	is_int(create_perm(&t, "127.0.0.1"), 403, "CreatePermission to 127.0.0.1: 403");
+	is_int(create_perm(&t, "10.1.2.3"), 403, "CreatePermission to 10.1.2.3: 403");
+	is_int(create_perm(&t, "198.51.100.1"), 403, "CreatePermission to our relay address: 403");
+	is_int(create_perm(&t, "2001:4860::1"), 443, "an IPv6 peer on an IPv4 relay: 443");
+	is_int(create_perm(&t, "8.8.8.8"), 0, "CreatePermission to 8.8.8.8: success");
+	is_int(channel_bind(&t, 0x3FFF, "8.8.4.4", 5000), 400, "ChannelBind 0x3FFF: 400");
+	is_int(channel_bind(&t, 0x4001, "127.0.0.1", 5000), 403, "ChannelBind to loopback: 403");
+	is_int(channel_bind(&t, 0x4001, "8.8.4.4", 5000), 0, "ChannelBind 0x4001: success");
+	is_int(channel_bind(&t, 0x4001, "8.8.4.4", 5001), 400,
+	       "the channel bound to another peer: 400");
+	is_int(channel_bind(&t, 0x4002, "8.8.4.4", 5000), 400,
+	       "the peer bound to another channel: 400");
+	is_int(channel_bind(&t, 0x4001, "8.8.4.4", 5000), 0, "ChannelBind refresh: success");
+
+	/* ChannelData from the client reaches the peer. */
+	memcpy(frame, "\x40\x01\x00\x05hello\0\0\0", 12);
+	fio.n = 0;
+	turn_core_input(&core, &t.conn, frame, 12);
+	ok(fio.n == 1 && fio.sent[0].to_peer && fio.sent[0].len == 5 &&
+		   !memcmp(fio.sent[0].buf, "hello", 5) && fio.sent[0].to.port == 5000,
+	   "ChannelData 0x4001 goes to 8.8.4.4:5000 without its header");
+	frame[1] = 0x09;
+	fio.n = 0;
+	turn_core_input(&core, &t.conn, frame, 12);
+	is_int(fio.n, 0, "ChannelData on an unbound channel is dropped");
+
+	/* Peer data: a channel gives ChannelData, a permission a Data indication. */
+	a = turn_core_find(&core, &t.conn);
+	peer_addr(&p, "8.8.4.4", 5000);
+	memcpy(pkt + TURN_HEADROOM, "world", 5);
+	fio.n = 0;
+	turn_core_peer_input(&core, a, &p, pkt + TURN_HEADROOM, 5);
+	ok(fio.n == 1 && fio.sent[0].len == 9 && !memcmp(fio.sent[0].buf, "\x40\x01\x00\x05world", 9),
+	   "peer data on a channel: ChannelData to the client");
+	peer_addr(&p, "8.8.8.8", 7000);
+	memcpy(pkt + TURN_HEADROOM, "world", 5);
+	fio.n = 0;
+	turn_core_peer_input(&core, a, &p, pkt + TURN_HEADROOM, 5);
+	{
+		struct stun_msg m;
+		struct stun_addr x;
+		size_t dl;
+		const uint8_t *d;
+
+		ok(fio.n == 1 && stun_parse(fio.sent[0].buf, fio.sent[0].len, &m) == 0 &&
+			   m.method == TURN_DATA && m.cls == STUN_INDICATION,
+		   "peer data with a permission only: a Data indication");
+		d = fio.n == 1 ? stun_attr(&m, SA_DATA, &dl) : NULL;
+		ok(d && dl == 5 && !memcmp(d, "world", 5) &&
+			   stun_xaddr_decode(m.buf + m.off[SA_XOR_PEER_ADDRESS],
+					     m.alen[SA_XOR_PEER_ADDRESS], m.tid, &x) == 0 &&
+			   stun_addr_equal(&x, &p, true),
+		   "the indication carries DATA and XOR-PEER-ADDRESS 8.8.8.8:7000");
+	}
+	peer_addr(&p, "9.9.9.9", 7000);
+	fio.n = 0;
+	turn_core_peer_input(&core, a, &p, pkt + TURN_HEADROOM, 5);
+	is_int(fio.n, 0, "peer data without a permission is dropped");
+
+	/* Send indications. */
+	for (int k = 0; k < 2; k++) {
+		peer_addr(&p, k ? "9.9.9.9" : "8.8.8.8", 6000);
+		tc_begin(&t, &b, TURN_SEND, STUN_INDICATION);
+		stun_put_xaddr(&b, TURN_A_XOR_PEER_ADDRESS, &p);
+		stun_put(&b, TURN_A_DATA, "ping", 4);
+		t.len = stun_end(&b);
+		fio.n = 0;
+		turn_core_input(&core, &t.conn, t.buf, t.len);
+		if (k)
+			is_int(fio.n, 0, "a Send indication without a permission is dropped");
+		else
+			ok(fio.n == 1 && fio.sent[0].to_peer && fio.sent[0].len == 4,
+			   "a Send indication with a permission reaches the peer");
+	}
+	/* Permissions expire after 300 s, channels after 600 s. */
+	turn_core_set_time(&core, now_ms + 301 * 1000, wall);
+	is_int(refresh(&t, 600), 0, "Refresh (the nonce lives 600 s)");
+	peer_addr(&p, "8.8.8.8", 7000);
+	fio.n = 0;
+	turn_core_peer_input(&core, a, &p, pkt + TURN_HEADROOM, 5);
+	is_int(fio.n, 0, "the permission is gone after 300 s");
+	for (int i = 0; i < 4; i++) {
+		char ip[32];
+
+		snprintf(ip, sizeof(ip), "8.8.8.%d", 10 + i);
+		create_perm(&t, ip);
+	}
+	is_int(create_perm(&t, "8.8.8.99"), 508, "more permissions than the cap: 508");
+	turn_core_set_time(&core, now_ms, wall);
+	refresh(&t, 0);
+}
+
+static int connect_req(struct tclient *t, const char *ip, uint16_t port)
+{
+	struct stun_builder b;
+	struct stun_addr p;
+
+	peer_addr(&p, ip, port);
+	tc_begin(t, &b, TURN_CONNECT, STUN_REQUEST);
+	stun_put_xaddr(&b, TURN_A_XOR_PEER_ADDRESS, &p);
+	tc_end(t, &b, false);
+	return xfer(t);
+}
+
+static void test_rfc6062(void)
+{
+	struct tclient t, d;
+	struct stun_builder b;
+	struct stun_addr p;
+	struct turn_alloc *a;
+	struct turn_tcp *tt;
+	uint32_t id = 0;
+
+	tc_init(&t, "alice", "secret123", "203.0.113.40", 47000);
+	t.conn.transport = TURN_TCP;
+	t.conn.io = &t;
+	allocate(&t, 6, 0);
+	take_nonce(&t);
+	is_int(allocate(&t, 6, 0), 0, "RFC 6062: TCP allocation over TCP: success");
+	a = turn_core_find(&core, &t.conn);
+	ok(a && a->tcp, "it is a TCP allocation");
+	connect_req(&t, "127.0.0.1", 80);
+	is_int(code(), 403, "Connect to 127.0.0.1: 403");
+	connect_req(&t, "0.0.0.0", 80);
+	is_int(code(), 403, "Connect to 0.0.0.0: 403");
+	is_int(channel_bind(&t, 0x4001, "8.8.8.8", 80), 400, "ChannelBind on a TCP allocation: 400");
+	is_int(connect_req(&t, "8.8.8.8", 80), 0, "Connect to 8.8.8.8: no answer before the connection");
+	tt = fio.connecting;
+	ok(tt && tt->state == TURN_TCP_CONNECTING, "the connection is being made");
+	connect_req(&t, "8.8.8.8", 80);
+	is_int(code(), 446, "a second Connect to the same peer: 446");
+	fio.n = 0;
+	turn_core_tcp_connected(&core, tt, 0);
+	if (fio.n == 1)
+		stun_parse(fio.sent[0].buf, fio.sent[0].len, &resp);
+	ok(fio.n == 1 && code() == 0 && stun_attr_u32(&resp, SA_CONNECTION_ID, &id) == 0 &&
+		   id == tt->id && resp_integrity(&t, false),
+	   "connected: a signed success with CONNECTION-ID");
+
+	/* ConnectionBind on a new connection. */
+	tc_init(&d, "alice", "secret123", "203.0.113.40", 47001);
+	d.conn.transport = TURN_TCP;
+	d.conn.io = &d;
+	memcpy(d.nonce, t.nonce, sizeof(d.nonce));
+	tc_begin(&d, &b, TURN_CONNECTION_BIND, STUN_REQUEST);
+	stun_put_u32(&b, TURN_A_CONNECTION_ID, id + 1);
+	tc_end(&d, &b, false);
+	xfer(&d);
+	is_int(code(), 400, "ConnectionBind with an unknown CONNECTION-ID: 400");
+	tc_begin(&d, &b, TURN_CONNECTION_BIND, STUN_REQUEST);
+	stun_put_u32(&b, TURN_A_CONNECTION_ID, id);
+	tc_end(&d, &b, false);
+	xfer(&d);
+	ok(code() == 0 && fio.tcp_bound == 1 && tt->state == TURN_TCP_BOUND,
+	   "ConnectionBind: success, the data connection is joined");
+	xfer(&d);
+	is_int(code(), 400, "a second ConnectionBind: 400");
+
+	/* A peer connects to the relayed address. */
+	peer_addr(&p, "9.9.9.9", 4000);
+	ok(turn_core_tcp_accepted(&core, a, &p, &fio) == NULL,
+	   "a peer without a permission is refused");
+	create_perm(&t, "9.9.9.9");
+	fio.n = 0;
+	tt = turn_core_tcp_accepted(&core, a, &p, &fio);
+	{
+		struct stun_msg m;
+		uint32_t cid;
+
+		ok(tt && fio.n == 1 && stun_parse(fio.sent[0].buf, fio.sent[0].len, &m) == 0 &&
+			   m.method == TURN_CONNECTION_ATTEMPT && m.cls == STUN_INDICATION &&
+			   stun_attr_u32(&m, SA_CONNECTION_ID, &cid) == 0 && tt && cid == tt->id,
+		   "a permitted peer: ConnectionAttempt indication with its CONNECTION-ID");
+	}
+	fio.tcp_closed = 0;
+	turn_core_set_time(&core, now_ms + 31000, wall);
+	turn_core_tick(&core);
+	is_int(fio.tcp_closed, 1, "no ConnectionBind within 30 s: the peer connection closes");
+
+	fio.connect_fail = 1;
+	connect_req(&t, "8.8.4.4", 80);
+	is_int(code(), 447, "a connection that fails at once: 447");
+	fio.connect_fail = 0;
+	fio.tcp_closed = 0;
+	refresh(&t, 0);
+	is_int(code(), 0, "Refresh 0");
+	is_int(fio.tcp_closed, 1, "deleting the allocation closes its bound connection");
+	turn_core_set_time(&core, now_ms, wall);
+
+	tc_init(&t, "alice", "secret123", "203.0.113.41", 47002);
+	allocate(&t, 6, 0);
+	take_nonce(&t);
+	is_int(allocate(&t, 6, 0), 442, "a TCP allocation over UDP: 442");
+}
+
+static void test_rate_limit(void)
+{
+	struct tclient t;
+	int answered = 0;
+
+	cfg.challenge_rate = 1; /* burst of 2 */
+	tc_init(&t, "alice", "secret123", "203.0.113.30", 46000);
+	for (int i = 0; i < 5; i++)
+		answered += allocate(&t, 17, 0) == 401;
+	is_int(answered, 2, "401s to one source are rate-limited (2 of 5 answered)");
+	turn_core_set_time(&core, now_ms + 5000, wall);
+	is_int(allocate(&t, 17, 0), 401, "the source is answered again later");
+	turn_core_set_time(&core, now_ms, wall);
+	cfg.challenge_rate = 0;
+}
+
+int main(void)
+{
+	setup();
+	test_binding();
+	test_challenge();
+	test_allocate();
+	test_lifecycle();
+	test_quota();
+	test_data();
+	test_rfc6062();
+	test_rate_limit();
+	turn_core_free(&core);
+	turn_shared_free(&shared);
+	return tap_done();
+}
