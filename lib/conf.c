@@ -163,11 +163,26 @@ static int fsync_dir_of(const char *path)
 	return r;
 }
 
+int cv_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = write(fd, p + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
 int cv_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *tmp = xasprintf("%s.tmp", path);
-	const char *p = data;
-	size_t off = 0;
 	int fd, r = 0;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -175,17 +190,9 @@ int cv_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 		r = -errno;
 		goto out;
 	}
-	while (off < len) {
-		ssize_t n = write(fd, p + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto out_close;
-		}
-		off += (size_t)n;
-	}
+	r = cv_write_all(fd, data, len);
+	if (r < 0)
+		goto out_close;
 	if (fsync(fd) < 0) {
 		r = -errno;
 		goto out_close;

@@ -152,9 +152,7 @@ static int write_upload(const struct mmp_ctx *ctx, const char *name, const void 
 {
 	char *tmp = xasprintf("%s/.%s.XXXXXX", ctx->env->upload_dir, name);
 	char *path = upath(ctx, name);
-	const char *p = data;
 	struct stat dst;
-	size_t off = 0;
 	int fd, r = 0;
 
 	fd = mkstemp(tmp);
@@ -168,17 +166,9 @@ static int write_upload(const struct mmp_ctx *ctx, const char *name, const void 
 		r = -errno;
 		goto fail;
 	}
-	while (off < len) {
-		ssize_t n = write(fd, p + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
+	r = cv_write_all(fd, data, len);
+	if (r < 0)
+		goto fail;
 	{
 		struct timespec ts[2], last = newest_mtime(ctx);
 
