@@ -768,6 +768,23 @@ static bool san_ip(const char *s, unsigned char *ip, size_t *ret_len)
 	return false;
 }
 
+/* One SAN as GnuTLS takes it: an address (4 or 16 bytes in ip) or a DNS
+ * name. CSRs and certificates have separate setters with the same shape. */
+struct san_value {
+	gnutls_x509_subject_alt_name_t type;
+	const void *data;
+	unsigned len;
+};
+
+static struct san_value san_value(const char *s, unsigned char ip[16])
+{
+	size_t n;
+
+	if (san_ip(s, ip, &n))
+		return (struct san_value){ GNUTLS_SAN_IPADDRESS, ip, (unsigned)n };
+	return (struct san_value){ GNUTLS_SAN_DNSNAME, s, (unsigned)strlen(s) };
+}
+
 int cv_certs_subject_check(const struct cv_certs_subject *s, char *err, size_t errlen)
 {
 	/* X.520 upper bounds (RFC 5280 appendix A.1). */
@@ -876,16 +893,10 @@ int cv_certs_csr_generate(gnutls_x509_privkey_t key, const struct cv_certs_subje
 		goto out;
 	for (size_t i = 0; i < s->nsans; i++) {
 		unsigned char ip[16];
-		size_t n;
+		struct san_value v = san_value(s->sans[i], ip);
 
-		if (san_ip(s->sans[i], ip, &n))
-			r = gnutls_x509_crq_set_subject_alt_name(crq, GNUTLS_SAN_IPADDRESS, ip,
-								 (unsigned)n, GNUTLS_FSAN_APPEND);
-		else
-			r = gnutls_x509_crq_set_subject_alt_name(crq, GNUTLS_SAN_DNSNAME,
-								 s->sans[i],
-								 (unsigned)strlen(s->sans[i]),
-								 GNUTLS_FSAN_APPEND);
+		r = gnutls_x509_crq_set_subject_alt_name(crq, v.type, v.data, v.len,
+							 GNUTLS_FSAN_APPEND);
 		if (r < 0) {
 			r = -EINVAL;
 			goto out;
@@ -932,18 +943,10 @@ int cv_certs_selfsigned_generate(gnutls_x509_privkey_t key, const struct cv_cert
 		goto out;
 	for (size_t i = 0; i < s->nsans; i++) {
 		unsigned char ip[16];
-		size_t n;
-		int rr;
+		struct san_value v = san_value(s->sans[i], ip);
 
-		if (san_ip(s->sans[i], ip, &n))
-			rr = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, ip,
-								  (unsigned)n, GNUTLS_FSAN_APPEND);
-		else
-			rr = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME,
-								  s->sans[i],
-								  (unsigned)strlen(s->sans[i]),
-								  GNUTLS_FSAN_APPEND);
-		if (rr < 0)
+		if (gnutls_x509_crt_set_subject_alt_name(crt, v.type, v.data, v.len,
+							 GNUTLS_FSAN_APPEND) < 0)
 			goto out;
 	}
 	if (gnutls_x509_crt_set_basic_constraints(crt, 0, -1) < 0 ||

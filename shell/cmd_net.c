@@ -380,6 +380,24 @@ static bool ipv4_unicast_ok(struct in_addr a)
 	return first != 0 && first != 127 && first < 224;
 }
 
+/*
+ * After "add" or "dhcp" configured an address. Decision: the first
+ * configuration enables an interface that was never enabled or disabled,
+ * so the seed sequences (S1: "ipv4 a add" with no "ipv4 a enable") work
+ * and the S14 screen shows enabled true; an explicit "ipv4 <if> disable"
+ * is kept. "ipv4 <if> enable" (S17's bootstrap) stays harmless.
+ */
+static int ipv4_configured(struct mmp_ctx *ctx, char ifc)
+{
+	char p[64];
+
+	if (!cv_conf_get(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "enabled")))
+		cv_conf_set_bool(ctx->doc, p, true);
+	ctx->changed = true;
+	restart_notice(ctx, ifc);
+	return 0;
+}
+
 static int cmd_ipv4_add(struct mmp_ctx *ctx)
 {
 	char ifc = arg_iface(ctx), p[64], a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
@@ -427,18 +445,7 @@ static int cmd_ipv4_add(struct mmp_ctx *ctx)
 	cv_conf_set_str(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "gateway"), g);
 	/* A static address replaces DHCP. */
 	cv_conf_set_bool(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "dhcp"), false);
-	/*
-	 * Decision: configuring an address enables an interface that was
-	 * never enabled or disabled, so the seed sequences (S1: "ipv4 a add"
-	 * with no "ipv4 a enable") work and the S14 screen shows enabled
-	 * true; an explicit "ipv4 <if> disable" is kept. "ipv4 <if> enable"
-	 * (S17's bootstrap) stays harmless.
-	 */
-	if (!cv_conf_get(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "enabled")))
-		cv_conf_set_bool(ctx->doc, p, true);
-	ctx->changed = true;
-	restart_notice(ctx, ifc);
-	return 0;
+	return ipv4_configured(ctx, ifc);
 }
 
 static int cmd_ipv4_del(struct mmp_ctx *ctx)
@@ -500,12 +507,7 @@ static int cmd_ipv4_dhcp(struct mmp_ctx *ctx)
 	if (cv_conf_get_bool(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "dhcp"), false))
 		return 0;
 	cv_conf_set_bool(ctx->doc, p, true);
-	/* Same decision as for "add": first configuration enables. */
-	if (!cv_conf_get(ctx->doc, ipath(p, sizeof(p), "ipv4", ifc, "enabled")))
-		cv_conf_set_bool(ctx->doc, p, true);
-	ctx->changed = true;
-	restart_notice(ctx, ifc);
-	return 0;
+	return ipv4_configured(ctx, ifc);
 }
 
 static int cmd_ipv4_enable(struct mmp_ctx *ctx)
