@@ -157,23 +157,10 @@ static struct super_svc *super_find(struct mmpd_super *s, const char *name)
 
 /* dir made absolute against the current directory: the service's cwd and
  * mmpd's may differ, and the service reads its config path as given. */
-static char *abs_dir(const char *dir)
-{
-	char cwd[PATH_MAX];
-
-	if (dir[0] == '/' || !getcwd(cwd, sizeof(cwd)))
-		return xstrdup(dir);
-	return xasprintf("%s/%s", cwd, dir);
-}
-
+/* mmpd_main.c made every directory absolute before it could detach. */
 static char *svc_program(const struct super_svc *v)
 {
-	const char *dir = v->s->d->service_dir ? v->s->d->service_dir : PKGLIBEXECDIR;
-	char *adir = abs_dir(dir);
-	char *path = xasprintf("%s/convene-%s", adir, v->name);
-
-	free(adir);
-	return path;
+	return xasprintf("%s/convene-%s", v->s->d->service_dir, v->name);
 }
 
 /*
@@ -273,8 +260,7 @@ static int render_config(struct super_svc *v, char **ret_path)
 	struct mmpd *d = v->s->d;
 	json_object *root = json_object_new_object();
 	json_object *ifs = json_object_new_object();
-	char *state = abs_dir(d->state_dir);
-	char *rundir = xasprintf("%s/run", state);
+	char *rundir = xasprintf("%s/run", d->state_dir);
 	char *path = xasprintf("%s/%s.json", rundir, v->name);
 	const char *text;
 	int r;
@@ -305,12 +291,8 @@ static int render_config(struct super_svc *v, char **ret_path)
 		json_object_object_add(ifs, (char[]){CV_IFACES[i], '\0'}, o);
 	}
 	json_object_object_add(root, "interfaces", ifs);
-	if (d->upload_dir) {
-		char *up = abs_dir(d->upload_dir);
-
-		json_object_object_add(root, "upload_dir", json_object_new_string(up));
-		free(up);
-	}
+	if (d->upload_dir)
+		json_object_object_add(root, "upload_dir", json_object_new_string(d->upload_dir));
 	json_object_object_add(root, "hostname", json_object_new_string(mmpd_hostname(d)));
 
 	if (mkdir(rundir, 0700) < 0 && errno != EEXIST) {
@@ -328,7 +310,6 @@ out:
 	json_object_put(root);
 	free(path);
 	free(rundir);
-	free(state);
 	return r;
 }
 
@@ -880,7 +861,9 @@ void mmpd_super_free(struct mmpd_super *s)
 		free(s);
 }
 
-int mmpd_super_start(struct mmpd_super *s, const char *svc)
+/* The service svc, if it may be started now: it exists, mmpd is not
+ * shutting down and its program is installed. */
+static int svc_startable(struct mmpd_super *s, const char *svc, struct super_svc **ret_v)
 {
 	struct super_svc *v = super_find(s, svc);
 	int r;
@@ -890,6 +873,17 @@ int mmpd_super_start(struct mmpd_super *s, const char *svc)
 	if (s->shutting_down)
 		return -ECANCELED;
 	r = svc_check_installed(v);
+	if (r < 0)
+		return r;
+	*ret_v = v;
+	return 0;
+}
+
+int mmpd_super_start(struct mmpd_super *s, const char *svc)
+{
+	struct super_svc *v;
+	int r = svc_startable(s, svc, &v);
+
 	if (r < 0)
 		return r;
 	if (!v->wanted) {
@@ -926,14 +920,9 @@ int mmpd_super_stop(struct mmpd_super *s, const char *svc)
 
 int mmpd_super_restart(struct mmpd_super *s, const char *svc)
 {
-	struct super_svc *v = super_find(s, svc);
-	int r;
+	struct super_svc *v;
+	int r = svc_startable(s, svc, &v);
 
-	if (!v)
-		return -EINVAL;
-	if (s->shutting_down)
-		return -ECANCELED;
-	r = svc_check_installed(v);
 	if (r < 0)
 		return r;
 	if (!v->wanted)
