@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -105,11 +106,16 @@ struct io_tcprelay {
  * (RFC 8656 leaves it to the server; idle connections cost descriptors). */
 #define CONN_IDLE_MS 60000
 
+/* A UDP allocation's relay socket. It is registered in its worker's relay
+ * epoll set, not as a libuv handle: one epoll_ctl when it opens and none
+ * when it closes (closing the descriptor leaves the set), where a uv_poll_t
+ * costs six epoll_ctl calls and an ioctl over its life. A closed relay is
+ * freed after the current batch of events (relay_dead). */
 struct io_relay {
-	uv_poll_t poll;
 	int fd;
 	struct turn_alloc *a;
 	struct io_worker *w;
+	struct io_relay *dnext;
 };
 
 struct io_worker {
@@ -128,6 +134,10 @@ struct io_worker {
 	size_t n_listen;
 	struct io_tcp *tcps;
 	struct io_tcp *dead;
+	/* The relay sockets' epoll set, itself one uv_poll_t of the loop. */
+	int relay_ep;
+	uv_poll_t relay_poll;
+	struct io_relay *relay_dead;
 	/* Ports of this worker's TCP relayed addresses (their listeners need
 	 * SO_REUSEPORT, so bind() would not refuse a port twice). */
 	uint8_t tcp_ports[65536 / 8];
@@ -876,21 +886,20 @@ static void tcp_accept(uv_stream_t *server, int status)
 
 /* --- the core's callbacks ----------------------------------------------------------------------- */
 
-static void relay_read(uv_poll_t *p, int status, int events);
-
 static int relay_register(struct io_worker *w, struct turn_alloc *a, int fd)
 {
 	struct io_relay *r = xcalloc(1, sizeof(*r));
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = r};
 
 	r->fd = fd;
 	r->a = a;
 	r->w = w;
-	if (uv_poll_init(&w->loop, &r->poll, fd) < 0) {
+	if (epoll_ctl(w->relay_ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int e = -errno;
+
 		free(r);
-		return -EIO;
+		return e;
 	}
-	r->poll.data = r;
-	uv_poll_start(&r->poll, UV_READABLE, relay_read);
 	a->relay_io = r;
 	return 0;
 }
@@ -918,14 +927,6 @@ static int op_relay_adopt(void *io, struct turn_alloc *a, int fd)
 	return relay_register(io, a, fd);
 }
 
-static void relay_freed(uv_handle_t *h)
-{
-	struct io_relay *r = h->data;
-
-	close(r->fd);
-	free(r);
-}
-
 static void op_relay_close(void *io, struct turn_alloc *a)
 {
 	struct io_relay *r = a->relay_io;
@@ -938,8 +939,22 @@ static void op_relay_close(void *io, struct turn_alloc *a)
 	}
 	a->relay_io = NULL;
 	r->a = NULL;
-	uv_poll_stop(&r->poll);
-	uv_close((uv_handle_t *)&r->poll, relay_freed);
+	/* Leaves the epoll set with the descriptor; the struct may still be
+	 * named by an event of the batch being handled. */
+	close(r->fd);
+	r->fd = -1;
+	r->dnext = r->w->relay_dead;
+	r->w->relay_dead = r;
+}
+
+static void relay_reap(struct io_worker *w)
+{
+	while (w->relay_dead) {
+		struct io_relay *r = w->relay_dead;
+
+		w->relay_dead = r->dnext;
+		free(r);
+	}
 }
 
 static void op_send_client(void *io, const struct turn_conn *c, const uint8_t *buf, size_t len)
@@ -994,14 +1009,8 @@ static const struct turn_io_ops io_ops = {
 
 /* --- the data paths ------------------------------------------------------------------------------ */
 
-static void relay_read(uv_poll_t *p, int status, int events)
+static void relay_read(struct io_worker *w, struct io_relay *r)
 {
-	struct io_relay *r = p->data;
-	struct io_worker *w = r->w;
-
-	if (status < 0 || !r->a)
-		return;
-	turn_core_set_time(&w->core, uv_now(&w->loop), w->core.wall_s);
 	for (int round = 0; round < 4 && r->a; round++) {
 		unsigned base, room;
 		int n;
@@ -1040,6 +1049,26 @@ static void relay_read(uv_poll_t *p, int status, int events)
 		if ((unsigned)n < room)
 			break;
 	}
+}
+
+/* The relay epoll set is readable: read every ready relay socket. */
+static void relays_ready(uv_poll_t *p, int status, int events)
+{
+	struct io_worker *w = p->data;
+	struct epoll_event ev[TURN_BATCH];
+	int n;
+
+	if (status < 0)
+		return;
+	turn_core_set_time(&w->core, uv_now(&w->loop), w->core.wall_s);
+	n = epoll_wait(w->relay_ep, ev, TURN_BATCH, 0);
+	for (int i = 0; i < n; i++) {
+		struct io_relay *r = ev[i].data.ptr;
+
+		if (r->a)
+			relay_read(w, r);
+	}
+	relay_reap(w);
 }
 
 static void udp_read(uv_poll_t *p, int status, int events)
@@ -1087,6 +1116,7 @@ static void on_flush(uv_check_t *h)
 
 	if (w->n_tx)
 		tx_flush(w);
+	relay_reap(w);
 	while (w->dead) {
 		struct io_tcp *t = w->dead;
 
@@ -1124,6 +1154,9 @@ static void on_stop(uv_async_t *h)
 	while (w->tcps)
 		tcp_close(w->tcps);
 	turn_core_free(&w->core);
+	relay_reap(w);
+	uv_poll_stop(&w->relay_poll);
+	uv_close((uv_handle_t *)&w->relay_poll, close_cb_noop);
 	for (size_t i = 0; i < w->n_listen; i++) {
 		if (w->udp[i].fd >= 0) {
 			uv_poll_stop(&w->udp[i].poll);
@@ -1269,6 +1302,14 @@ int turn_server_start(struct turn_server *s)
 			h->msg_iov = &w->rx_iov[k];
 			h->msg_iovlen = 1;
 		}
+		w->relay_ep = epoll_create1(EPOLL_CLOEXEC);
+		if (w->relay_ep < 0) {
+			cv_err("worker %u: epoll_create1: %s", i, strerror(errno));
+			return -errno;
+		}
+		uv_poll_init(&w->loop, &w->relay_poll, w->relay_ep);
+		w->relay_poll.data = w;
+		uv_poll_start(&w->relay_poll, UV_READABLE, relays_ready);
 		turn_core_init(&w->core, cfg, s->shared, &io_ops, w, (uint16_t)lo, (uint16_t)hi);
 		turn_core_set_time(&w->core, uv_now(&w->loop), (uint64_t)time(NULL));
 		for (size_t k = 0; k < w->n_listen; k++) {
@@ -1329,6 +1370,7 @@ void turn_server_stop(struct turn_server *s)
 		if (w->started) {
 			pthread_join(w->thread, NULL);
 			uv_loop_close(&w->loop);
+			close(w->relay_ep);
 		} else {
 			/* Never started: only the bound sockets to close. */
 			for (size_t k = 0; k < w->n_listen; k++) {
