@@ -505,6 +505,19 @@ enum cv_certs_validity cv_certs_validity(gnutls_x509_crt_t crt, time_t now)
 	return CV_CERTS_VALID;
 }
 
+/* False, with the reason verification would give, when crt is outside its
+ * dates at now. */
+static bool within_dates(gnutls_x509_crt_t crt, time_t now, char *reason, size_t reasonlen)
+{
+	enum cv_certs_validity v = cv_certs_validity(crt, now);
+
+	if (v == CV_CERTS_VALID)
+		return true;
+	snprintf(reason, reasonlen, "%s",
+		 v == CV_CERTS_EXPIRED ? "certificate has expired" : "certificate is not yet valid");
+	return false;
+}
+
 /* Verification flags of our own checks: dates are compared with the
  * caller's clock instead (README: Time). */
 #define NO_TIME (GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS)
@@ -609,26 +622,17 @@ int cv_certs_verify(const struct cv_certs_list *chain, const struct cv_certs_lis
 	}
 	/* Dates on the path: the certificates of the chain, then the anchor
 	 * that issued the last of them. */
-	for (unsigned i = 0; i < chain->n; i++) {
-		enum cv_certs_validity v = cv_certs_validity(chain->crt[i], now);
-
-		if (v != CV_CERTS_VALID) {
-			snprintf(reason, reasonlen, "%s",
-				 v == CV_CERTS_EXPIRED ? "certificate has expired"
-						       : "certificate is not yet valid");
+	for (unsigned i = 0; i < chain->n; i++)
+		if (!within_dates(chain->crt[i], now, reason, reasonlen)) {
 			gnutls_x509_trust_list_deinit(tl, 1);
 			return -EBADMSG;
 		}
-	}
 	if (gnutls_x509_trust_list_get_issuer(tl, chain->crt[chain->n - 1], &anchor,
 					      GNUTLS_TL_GET_COPY) == 0) {
-		enum cv_certs_validity v = cv_certs_validity(anchor, now);
+		bool ok = within_dates(anchor, now, reason, reasonlen);
 
 		gnutls_x509_crt_deinit(anchor);
-		if (v != CV_CERTS_VALID) {
-			snprintf(reason, reasonlen, "%s",
-				 v == CV_CERTS_EXPIRED ? "certificate has expired"
-						       : "certificate is not yet valid");
+		if (!ok) {
 			gnutls_x509_trust_list_deinit(tl, 1);
 			return -EBADMSG;
 		}

@@ -404,8 +404,6 @@ static int cb_status(struct mmp_ctx *ctx)
 	return 0;
 }
 
-
-
 static int cb_prefer(struct mmp_ctx *ctx)
 {
 	if (mmp_has(ctx, "none"))
@@ -414,7 +412,6 @@ static int cb_prefer(struct mmp_ctx *ctx)
 		set_str(ctx, "callbridge.prefer", mmp_arg(ctx, "if"));
 	return 0;
 }
-
 
 static int cb_certs_none(struct mmp_ctx *ctx)
 {
@@ -504,7 +501,6 @@ static int wa_listen(struct mmp_ctx *ctx)
 	return 0;
 }
 
-
 static int wa_redirect(struct mmp_ctx *ctx)
 {
 	set_bool(ctx, "webadmin.http_redirect", mmp_has(ctx, "enable"));
@@ -540,12 +536,6 @@ static int wb_status(struct mmp_ctx *ctx)
 	kv(ctx, 38, "Beta options", cstr(ctx, "webbridge3.options"));
 	return 0;
 }
-
-
-
-
-
-
 
 static int wb_c2w_trust(struct mmp_ctx *ctx)
 {
@@ -720,9 +710,6 @@ static int turn_allow_peer(struct mmp_ctx *ctx)
 	return 0;
 }
 
-
-
-
 static int turn_credentials(struct mmp_ctx *ctx)
 {
 	/* RFC 8489 section 14: USERNAME under 509 bytes, REALM under 128
@@ -807,14 +794,11 @@ static int xmpp_status(struct mmp_ctx *ctx)
 	return 0;
 }
 
-
-
 static int xmpp_domain(struct mmp_ctx *ctx)
 {
 	set_str(ctx, "xmpp.domain", typed_arg(ctx, "domain"));
 	return 0;
 }
-
 
 /* A call bridge name becomes the first label of its component JID
  * (<name>.<domain>): one DNS label. */

@@ -1068,7 +1068,7 @@ static void relays_ready(uv_poll_t *p, int status, int events)
 		if (r->a)
 			relay_read(w, r);
 	}
-	relay_reap(w);
+	/* Relays closed meanwhile are freed by on_flush, after the poll phase. */
 }
 
 static void udp_read(uv_poll_t *p, int status, int events)

@@ -53,23 +53,11 @@ static void init(void)
 {
 	struct stun_msg m;
 
-	cfg.username = xstrdup("alice");
-	cfg.password = xstrdup("secret123");
-	cfg.realm = xstrdup("example.org");
-	stun_longterm_key(STUN_PWALG_MD5, "alice", 5, cfg.realm, cfg.password, cfg.key_md5);
-	stun_longterm_key(STUN_PWALG_SHA256, "alice", 5, cfg.realm, cfg.password, cfg.key_sha256);
-	stun_userhash("alice", 5, cfg.realm, cfg.userhash);
-	cfg.short_term = true;
-	cfg.secret = xstrdup("s3cr3t");
-	cfg.relay4.family = AF_INET;
-	memcpy(cfg.relay4.ip, "\xc6\x33\x64\x01", 4);
-	cfg.port_lo = 50000;
-	cfg.port_hi = 50100;
+	tc_config(&cfg);
 	cfg.user_quota = 10;
 	cfg.total_quota = 100;
 	cfg.max_permissions = 8;
 	cfg.max_channels = 8;
-	cfg.nonce_lifetime = 600;
 	memset(cfg.nonce_key, 3, sizeof(cfg.nonce_key));
 	turn_shared_init(&shared);
 	turn_core_init(&core, &cfg, &shared, &fake_ops, &fio, cfg.port_lo, cfg.port_hi);

@@ -30,24 +30,12 @@ static uint64_t wall = 1700000000;
 static void setup(void)
 {
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.username = xstrdup("alice");
-	cfg.password = xstrdup("secret123");
-	cfg.realm = xstrdup("example.org");
-	stun_longterm_key(STUN_PWALG_MD5, "alice", 5, cfg.realm, cfg.password, cfg.key_md5);
-	stun_longterm_key(STUN_PWALG_SHA256, "alice", 5, cfg.realm, cfg.password, cfg.key_sha256);
-	stun_userhash("alice", 5, cfg.realm, cfg.userhash);
-	cfg.short_term = true;
-	cfg.secret = xstrdup("s3cr3t");
-	cfg.relay4.family = AF_INET;
-	inet_pton(AF_INET, "198.51.100.1", cfg.relay4.ip);
-	cfg.port_lo = 50000;
-	cfg.port_hi = 50100;
+	tc_config(&cfg);
 	cfg.user_quota = 2;
 	cfg.total_quota = 4;
 	cfg.max_permissions = 4;
 	cfg.max_channels = 4;
 	cfg.challenge_rate = 0;
-	cfg.nonce_lifetime = 600;
 	memset(cfg.nonce_key, 7, sizeof(cfg.nonce_key));
 	turn_policy_add_own(&cfg.policy, &cfg.relay4);
 	turn_shared_init(&shared);

@@ -13,8 +13,31 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/mem.h"
 #include "services/turn/stun.h"
 #include "services/turn/turn_proto.h"
+
+/* The test configuration: user alice/secret123 in realm example.org (both
+ * long-term keys and the USERHASH), time-limited credentials from the secret
+ * "s3cr3t", relay address 198.51.100.1 with ports 50000-50100, nonces valid
+ * 600 s. Quotas, limits and the nonce key are the caller's. */
+static inline void tc_config(struct turn_config *cfg)
+{
+	cfg->username = xstrdup("alice");
+	cfg->password = xstrdup("secret123");
+	cfg->realm = xstrdup("example.org");
+	stun_longterm_key(STUN_PWALG_MD5, "alice", 5, cfg->realm, cfg->password, cfg->key_md5);
+	stun_longterm_key(STUN_PWALG_SHA256, "alice", 5, cfg->realm, cfg->password,
+			  cfg->key_sha256);
+	stun_userhash("alice", 5, cfg->realm, cfg->userhash);
+	cfg->short_term = true;
+	cfg->secret = xstrdup("s3cr3t");
+	cfg->relay4.family = AF_INET;
+	inet_pton(AF_INET, "198.51.100.1", cfg->relay4.ip);
+	cfg->port_lo = 50000;
+	cfg->port_hi = 50100;
+	cfg->nonce_lifetime = 600;
+}
 
 /* --- fake I/O --------------------------------------------------------------------------- */
 
