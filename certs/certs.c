@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "certs/certs.h"
+#include "lib/file.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
 
@@ -34,52 +35,6 @@ void cv_certs_init(void)
 		gnutls_global_init();
 		done = true;
 	}
-}
-
-int cv_certs_read_file(const char *path, char **ret, size_t *ret_len)
-{
-	struct stat st;
-	size_t off = 0;
-	char *buf;
-	int fd, r;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	if (st.st_size > (off_t)CV_CERTS_FILE_MAX) {
-		close(fd);
-		return -EFBIG;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (off < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			free(buf);
-			close(fd);
-			return r;
-		}
-		if (n == 0)
-			break; /* truncated meanwhile */
-		off += (size_t)n;
-	}
-	close(fd);
-	buf[off] = '\0';
-	*ret = buf;
-	*ret_len = off;
-	return 0;
 }
 
 static gnutls_datum_t datum(const void *data, size_t len)
@@ -1315,7 +1270,7 @@ emitf(cv_certs_emit_fn emit, void *arg, bool ok, const char *fmt, ...)
 static int read_or_emit(const char *path, char **ret, size_t *ret_len, cv_certs_emit_fn emit,
 			void *arg)
 {
-	if (cv_certs_read_file(path, ret, ret_len) < 0) {
+	if (cv_file_read(path, CV_CERTS_FILE_MAX, ret, ret_len) < 0) {
 		emitf(emit, arg, false, "FAILURE: Unable to read file %s", base(path));
 		return -EINVAL;
 	}

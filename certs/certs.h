@@ -8,8 +8,8 @@
  * and the TLS layer (certs/tls.c) all use, so that they agree on what a
  * valid certificate is.
  *
- * Everything works on bytes in memory; cv_certs_read_file() reads a file of
- * the upload directory (refusing symlinks and anything but a regular file).
+ * Everything works on bytes in memory; files are read with lib/file.h
+ * (never through a link, only regular files, at most CV_CERTS_FILE_MAX).
  * Functions return 0 or a negative errno; where an operator-facing reason
  * is useful they take a buffer (err, errlen) and fill it with a short
  * lowercase text without a trailing period ("not a private key").
@@ -35,11 +35,6 @@
 /* Calls gnutls_global_init() once per process (GnuTLS >= 3.3 does it at
  * load time too; this keeps the order explicit). Idempotent. */
 void cv_certs_init(void);
-
-/* Reads path (at most CV_CERTS_FILE_MAX bytes, NUL-terminated for PEM
- * parsing) refusing symlinks and non-regular files: -ELOOP, -EINVAL,
- * -EFBIG, or the open/read errno. The caller frees *ret. */
-int cv_certs_read_file(const char *path, char **ret, size_t *ret_len);
 
 /* --- what a file holds ------------------------------------------------- */
 

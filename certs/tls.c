@@ -33,6 +33,7 @@
 
 #include "certs/certs.h"
 #include "certs/tls.h"
+#include "lib/file.h"
 #include "lib/conf.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
@@ -398,7 +399,7 @@ static int creds_set_trust(struct cv_tls_creds *c, const struct cv_tls_config *c
 
 		if (cv_certs_check_trust(cfg->trust_file, keep_first_failure, &f) < 0)
 			return -EINVAL;
-		if (cv_certs_read_file(cfg->trust_file, &data, &len) < 0 ||
+		if (cv_file_read(cfg->trust_file, CV_CERTS_FILE_MAX, &data, &len) < 0 ||
 		    cv_certs_list_load(data, len, &l) < 0) {
 			free(data);
 			snprintf(err, errlen, "Unable to read file %s", cfg->trust_file);
@@ -449,7 +450,7 @@ int cv_tls_creds_load(const struct cv_tls_config *cfg, struct cv_tls_creds **ret
 
 			/* The bundle's certificates follow the file's own in
 			 * what we send (the peer may lack the intermediates). */
-			if (cv_certs_read_file(cfg->bundle_file, &data, &len) == 0 &&
+			if (cv_file_read(cfg->bundle_file, CV_CERTS_FILE_MAX, &data, &len) == 0 &&
 			    cv_certs_list_load(data, len, &b) == 0)
 				cv_certs_list_append(&chain, &b);
 			cv_certs_list_free(&b);

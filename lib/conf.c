@@ -6,15 +6,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "conf.h"
+#include "file.h"
 #include "mem.h"
 
 json_object *cv_conf_new(void)
@@ -71,49 +68,6 @@ int cv_conf_migrate(json_object *doc, char *err, size_t errlen)
 	return 0;
 }
 
-int cv_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	int r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if ((size_t)st.st_size > max) {
-		r = -EFBIG;
-		goto out;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = buf;
-	if (ret_len)
-		*ret_len = len;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return r;
-}
-
 int cv_conf_load(const char *path, json_object **ret_doc, char *err, size_t errlen)
 {
 	struct json_tokener *tok;
@@ -122,7 +76,7 @@ int cv_conf_load(const char *path, json_object **ret_doc, char *err, size_t errl
 	size_t len;
 	int r;
 
-	r = cv_read_file(path, CV_CONF_MAX, &text, &len);
+	r = cv_file_read(path, CV_CONF_MAX, &text, &len);
 	if (r < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-r));
 		return r;
@@ -147,84 +101,13 @@ out:
 	return r;
 }
 
-static int fsync_dir_of(const char *path)
-{
-	char *copy = xstrdup(path);
-	int fd, r = 0;
-
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		r = -errno;
-	else if (fsync(fd) < 0)
-		r = -errno;
-	if (fd >= 0)
-		close(fd);
-	free(copy);
-	return r;
-}
-
-int cv_write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	size_t off = 0;
-
-	while (off < len) {
-		ssize_t n = write(fd, p + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		off += (size_t)n;
-	}
-	return 0;
-}
-
-int cv_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
-{
-	char *tmp = xasprintf("%s.tmp", path);
-	int fd, r = 0;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	r = cv_write_all(fd, data, len);
-	if (r < 0)
-		goto out_close;
-	if (fsync(fd) < 0) {
-		r = -errno;
-		goto out_close;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		r = -errno;
-		goto out_unlink;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		goto out_unlink;
-	}
-	r = fsync_dir_of(path);
-	goto out;
-out_close:
-	close(fd);
-out_unlink:
-	unlink(tmp);
-out:
-	free(tmp);
-	return r;
-}
-
 int cv_conf_save(const char *path, json_object *doc)
 {
 	size_t len;
 	const char *text =
 		json_object_to_json_string_length(doc, JSON_C_TO_STRING_PRETTY, &len);
 	char *withnl = xasprintf("%s\n", text);
-	int r = cv_write_file_atomic(path, withnl, len + 1, 0600);
+	int r = cv_file_write(path, withnl, len + 1, 0600);
 
 	free(withnl);
 	return r;

@@ -33,13 +33,6 @@ int cv_conf_save(const char *path, json_object *doc);
 /* Brings doc up to CV_CONF_SCHEMA in place. */
 int cv_conf_migrate(json_object *doc, char *err, size_t errlen);
 
-/* Writes all of data to fd, retrying short writes and EINTR. */
-int cv_write_all(int fd, const void *data, size_t len);
-/* Writes data to path atomically: path.tmp, fsync, rename, fsync dir. */
-int cv_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
-/* Reads a whole file of at most max bytes; the caller frees *ret. */
-int cv_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
-
 json_object *cv_conf_get(json_object *doc, const char *path);
 const char *cv_conf_get_str(json_object *doc, const char *path, const char *dflt);
 int64_t cv_conf_get_int(json_object *doc, const char *path, int64_t dflt);

@@ -17,6 +17,7 @@
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "shell/cmd.h"
+#include "shell/upload.h"
 #include "shell/cmd_areas.h"
 
 /* --- roles ------------------------------------------------------------ */
@@ -651,21 +652,17 @@ static void add_unique(json_object *arr, const char *s)
 
 static void complete_files(struct complete_state *st)
 {
-	DIR *d;
-	struct dirent *de;
+	struct mmp_upfile *files = NULL;
+	size_t n = 0;
 
-	if (!st->env || !st->env->upload_dir)
+	/* Only names a command accepts (no control characters, no dot
+	 * files): a name is typed back into the operator's terminal. */
+	if (mmp_upload_list(st->env, &files, &n) < 0)
 		return;
-	d = opendir(st->env->upload_dir);
-	if (!d)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (strncmp(de->d_name, st->partial, strlen(st->partial)) == 0)
-			add_unique(st->arr, de->d_name);
-	}
-	closedir(d);
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(files[i].name, st->partial, strlen(st->partial)) == 0)
+			add_unique(st->arr, files[i].name);
+	mmp_upload_list_free(files, n);
 }
 
 static void complete_one(const struct compiled *c, const struct elem *e, void *opaque)

@@ -47,7 +47,9 @@
 #include <linux/rtnetlink.h>
 
 #include "firewall/fw_model.h"
+#include "lib/clock.h"
 #include "lib/conf.h"
+#include "lib/file.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "shell/cmd_areas.h"
@@ -211,7 +213,7 @@ static char ifmap_lookup(const struct mmp_env *env, const char *name)
 	if (!env || !env->state_dir)
 		return 0;
 	snprintf(path, sizeof(path), "%s/ifmap", env->state_dir);
-	if (cv_read_file(path, 4096, &data, &len) < 0)
+	if (cv_file_read(path, 4096, &data, &len) < 0)
 		return 0;
 	for (line = strtok_r(data, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save))
 		if (line[0] >= 'a' && line[0] <= 'd' && line[1] == '=' && line[2] &&
@@ -423,7 +425,7 @@ static int cmd_fw_enable(struct mmp_ctx *ctx)
 	if (secs) {
 		json_object *fw = cv_conf_get(ctx->doc, ipath(p, sizeof(p), "firewall", ifc, NULL));
 		json_object *pending = fw ? cv_conf_get(fw, "pending") : NULL;
-		int64_t deadline = (int64_t)mmp_users_now() + (int64_t)secs->u.num;
+		int64_t deadline = (int64_t)cv_now() + (int64_t)secs->u.num;
 
 		if (pending) {
 			/* A new deadline for the open window; what is

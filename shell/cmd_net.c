@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "lib/conf.h"
+#include "lib/file.h"
 #include "lib/mem.h"
 #include "lib/netlink.h"
 #include "lib/parse.h"
@@ -75,7 +76,7 @@ static bool ifmap_lookup(const struct mmp_ctx *ctx, char ifc, char dev[IF_NAMESI
 	if (!ctx->env || !ctx->env->state_dir)
 		return false;
 	path = xasprintf("%s/ifmap", ctx->env->state_dir);
-	if (cv_read_file(path, 4096, &text, NULL) < 0) {
+	if (cv_file_read(path, 4096, &text, NULL) < 0) {
 		free(path);
 		return false;
 	}

@@ -43,22 +43,20 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "certs/certs.h"
+#include "lib/clock.h"
 #include "lib/conf.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "shell/cmd_areas.h"
+#include "shell/upload.h"
 #include "shell/users.h"
 
 #define PKI MMP_ROLES_PKI
@@ -67,207 +65,27 @@
 
 /* --- the upload directory ------------------------------------------------------ */
 
-static char *upath(const struct mmp_ctx *ctx, const char *name)
-{
-	return xasprintf("%s/%s", ctx->env->upload_dir, name);
-}
-
-static bool have_upload_dir(struct mmp_ctx *ctx)
-{
-	return ctx->env && ctx->env->upload_dir;
-}
-
 /* Reads an upload file; prints the spec 14 FAILURE line when it cannot. */
 static int read_upload(struct mmp_ctx *ctx, const char *name, char **ret, size_t *ret_len)
 {
-	char *path;
-	int r;
-
-	if (!have_upload_dir(ctx))
-		return mmp_fail(ctx, "FAILURE: Unable to read file %s", name);
-	path = upath(ctx, name);
-	r = cv_certs_read_file(path, ret, ret_len);
-	free(path);
-	if (r < 0)
+	if (mmp_upload_read(ctx->env, name, CV_CERTS_FILE_MAX, ret, ret_len) < 0)
 		return mmp_fail(ctx, "FAILURE: Unable to read file %s", name);
 	return 0;
 }
 
-static bool upload_exists(const struct mmp_ctx *ctx, const char *name)
-{
-	struct stat st;
-	char *path = upath(ctx, name);
-	bool e = lstat(path, &st) == 0;
-
-	free(path);
-	return e;
-}
-
-static int fsync_upload_dir(const struct mmp_ctx *ctx)
-{
-	int fd = open(ctx->env->upload_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
-/* The newest modification time of the upload directory's files. */
-static struct timespec newest_mtime(const struct mmp_ctx *ctx)
-{
-	struct timespec t = { 0, 0 };
-	struct dirent *de;
-	DIR *d = opendir(ctx->env->upload_dir);
-
-	if (!d)
-		return t;
-	while ((de = readdir(d)) != NULL) {
-		struct stat st;
-
-		if (de->d_name[0] == '.' ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (st.st_mtim.tv_sec > t.tv_sec ||
-		    (st.st_mtim.tv_sec == t.tv_sec && st.st_mtim.tv_nsec > t.tv_nsec))
-			t = st.st_mtim;
-	}
-	closedir(d);
-	return t;
-}
-
-/*
- * Writes name in the upload directory: a hidden temporary file (pki list
- * skips dot files), fsync, then link() for a new file (fails with -EEXIST
- * rather than replacing one) or rename() to replace, and an fsync of the
- * directory. The file gets mode and the owner of the directory, and a
- * modification time after every other file's: pki list shows files in the
- * order they arrived, and two files written within one clock tick (a key
- * and its CSR) would otherwise share a time.
- */
-static int write_upload(const struct mmp_ctx *ctx, const char *name, const void *data,
-			size_t len, mode_t mode, bool replace)
-{
-	char *tmp = xasprintf("%s/.%s.XXXXXX", ctx->env->upload_dir, name);
-	char *path = upath(ctx, name);
-	struct stat dst;
-	int fd, r = 0;
-
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (fchmod(fd, mode) < 0 ||
-	    (stat(ctx->env->upload_dir, &dst) == 0 && fchown(fd, dst.st_uid, dst.st_gid) < 0 &&
-	     errno != EPERM)) {
-		r = -errno;
-		goto fail;
-	}
-	r = cv_write_all(fd, data, len);
-	if (r < 0)
-		goto fail;
-	{
-		struct timespec ts[2], last = newest_mtime(ctx);
-
-		clock_gettime(CLOCK_REALTIME, &ts[1]);
-		if (ts[1].tv_sec < last.tv_sec ||
-		    (ts[1].tv_sec == last.tv_sec && ts[1].tv_nsec <= last.tv_nsec)) {
-			ts[1] = last;
-			if (++ts[1].tv_nsec == 1000000000L) {
-				ts[1].tv_sec++;
-				ts[1].tv_nsec = 0;
-			}
-		}
-		ts[0] = ts[1];
-		futimens(fd, ts);
-	}
-	if (fsync(fd) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	close(fd);
-	fd = -1;
-	if (replace ? rename(tmp, path) < 0 : link(tmp, path) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (!replace)
-		unlink(tmp);
-	r = fsync_upload_dir(ctx);
-	goto out;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-out:
-	free(tmp);
-	free(path);
-	return r;
-}
-
-static void remove_upload(const struct mmp_ctx *ctx, const char *name)
-{
-	char *path = upath(ctx, name);
-
-	unlink(path);
-	free(path);
-	fsync_upload_dir(ctx);
-}
-
 /* --- pki list ------------------------------------------------------------------- */
-
-struct upfile {
-	char *name;
-	struct timespec mtime;
-};
-
-static int cmp_upfile(const void *a, const void *b)
-{
-	const struct upfile *x = a, *y = b;
-
-	if (x->mtime.tv_sec != y->mtime.tv_sec)
-		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
-	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
-		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
 
 static int pki_list(struct mmp_ctx *ctx)
 {
-	struct upfile *files = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
+	struct mmp_upfile *files = NULL;
+	size_t n = 0;
 
-	if (!have_upload_dir(ctx) || !(d = opendir(ctx->env->upload_dir)))
+	if (mmp_upload_list(ctx->env, &files, &n) < 0)
 		return mmp_fail(ctx, "FAILURE: Unable to read the upload directory");
-	while ((de = readdir(d)) != NULL) {
-		struct stat st;
-
-		if (de->d_name[0] == '.' ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			files = xrealloc(files, cap * sizeof(*files));
-		}
-		files[n].name = xstrdup(de->d_name);
-		files[n].mtime = st.st_mtim;
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(files, n, sizeof(*files), cmp_upfile);
 	mmp_printf(ctx, "User supplied certificates and keys:\n");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		mmp_printf(ctx, "%s\n", files[i].name);
-		free(files[i].name);
-	}
-	free(files);
+	mmp_upload_list_free(files, n);
 	return 0;
 }
 
@@ -392,9 +210,9 @@ static int out_name(struct mmp_ctx *ctx, const char *base, const char *ext, char
 
 static int refuse_existing(struct mmp_ctx *ctx, const char *a, const char *b)
 {
-	if (upload_exists(ctx, a))
+	if (mmp_upload_exists(ctx->env, a))
 		return mmp_fail(ctx, "FAILURE: %s already exists", a);
-	if (b && upload_exists(ctx, b))
+	if (b && mmp_upload_exists(ctx->env, b))
 		return mmp_fail(ctx, "FAILURE: %s already exists", b);
 	return 0;
 }
@@ -403,13 +221,13 @@ static int refuse_existing(struct mmp_ctx *ctx, const char *a, const char *b)
 static int write_pair(struct mmp_ctx *ctx, const char *keyname, const char *keypem, size_t keylen,
 		      const char *name2, const char *pem2, size_t len2)
 {
-	int r = write_upload(ctx, keyname, keypem, keylen, 0600, false);
+	int r = mmp_upload_write(ctx->env, keyname, keypem, keylen, 0600, true);
 
 	if (r < 0)
 		return mmp_fail(ctx, "FAILURE: cannot write %s: %s", keyname, strerror(-r));
-	r = write_upload(ctx, name2, pem2, len2, 0644, false);
+	r = mmp_upload_write(ctx->env, name2, pem2, len2, 0644, true);
 	if (r < 0) {
-		remove_upload(ctx, keyname);
+		mmp_upload_remove(ctx->env, keyname);
 		return mmp_fail(ctx, "FAILURE: cannot write %s: %s", name2, strerror(-r));
 	}
 	return 0;
@@ -425,7 +243,7 @@ static int pki_generate(struct mmp_ctx *ctx, bool selfsigned)
 	struct gen_args a;
 	int r = -1;
 
-	if (!have_upload_dir(ctx))
+	if (!ctx->env || !ctx->env->upload_dir)
 		return mmp_fail(ctx, "FAILURE: Unable to read the upload directory");
 	if (out_name(ctx, base, "key", keyname, sizeof(keyname)) < 0 ||
 	    out_name(ctx, base, selfsigned ? "crt" : "csr", outname, sizeof(outname)) < 0)
@@ -443,7 +261,7 @@ static int pki_generate(struct mmp_ctx *ctx, bool selfsigned)
 		gnutls_x509_crt_t crt = NULL;
 		struct cv_certs_list l = { NULL, 0 };
 
-		if (cv_certs_selfsigned_generate(key, &a.subj, mmp_users_now(), a.days, &crt) < 0) {
+		if (cv_certs_selfsigned_generate(key, &a.subj, cv_now(), a.days, &crt) < 0) {
 			mmp_fail(ctx, "FAILURE: certificate generation failed");
 			goto out;
 		}
@@ -543,7 +361,7 @@ static int pki_verify(struct mmp_ctx *ctx)
 			 crt, bad + 2, bad + 1);
 		goto out;
 	}
-	if (cv_certs_verify(&chain, bundle ? &trust : NULL, mmp_users_now(), reason,
+	if (cv_certs_verify(&chain, bundle ? &trust : NULL, cv_now(), reason,
 			    sizeof(reason)) < 0) {
 		mmp_fail(ctx, "FAILURE: certificate failed verification: %s", reason);
 		goto out;
@@ -652,7 +470,7 @@ static int pki_unlock(struct mmp_ctx *ctx)
 	r = cv_certs_key_export(key, &pem, &plen);
 	gnutls_x509_privkey_deinit(key);
 	if (r == 0)
-		r = write_upload(ctx, name, pem, plen, 0600, true);
+		r = mmp_upload_write(ctx->env, name, pem, plen, 0600, false);
 	if (pem) {
 		explicit_bzero(pem, plen);
 		free(pem);

@@ -38,7 +38,7 @@
  *    are set and readable: the key parses and is not encrypted, the
  *    certificate parses, "SUCCESS: Key and certificate pair match" (or
  *    "FAILURE: Key and certificate do not match"), every certificate of the
- *    file is within its dates (at the handlers' clock, mmp_users_now()), a
+ *    file is within its dates (at the handlers' clock, cv_now()), a
  *    full chain is in order, and with a bundle "SUCCESS: certificate
  *    verified against CA bundle" (or "FAILURE: certificate failed
  *    verification: <reason>"). Each identity stops at its first failure;
@@ -105,6 +105,7 @@
 
 #include "certs/certs.h"
 #include "certs/tls.h"
+#include "lib/clock.h"
 #include "lib/conf.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
@@ -154,34 +155,11 @@ static void del(struct mmp_ctx *ctx, const char *path)
 	ctx->changed = true;
 }
 
-/* True when name is a regular file in the upload directory. Symlinks are
- * refused: the directory is written over SFTP and a link could point
- * anywhere mmpd (root) can read. */
-bool mmp_upload_readable(const struct mmp_ctx *ctx, const char *name)
-{
-	struct stat st;
-	bool ok = false;
-	char *path;
-	int fd;
-
-	if (!ctx->env || !ctx->env->upload_dir || cv_parse_filename(name) < 0)
-		return false;
-	path = xasprintf("%s/%s", ctx->env->upload_dir, name);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	free(path);
-	if (fd < 0)
-		return false;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		ok = true;
-	close(fd);
-	return ok;
-}
-
 /* Every file argument of the command must be readable. */
 static int need_files(struct mmp_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->nvals; i++)
-		if (ctx->vals[i].type == MMP_T_FILE && !mmp_upload_readable(ctx, ctx->vals[i].str))
+		if (ctx->vals[i].type == MMP_T_FILE && !mmp_upload_readable(ctx->env, ctx->vals[i].str))
 			return mmp_fail(ctx, "FAILURE: Unable to read file %s", ctx->vals[i].str);
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "lib/conf.h"
 #include "shell/cmd.h"
+#include "shell/upload.h"
 
 static inline const char *or_none(const char *s)
 {
@@ -31,9 +32,6 @@ static inline bool svc_enabled(struct mmp_ctx *ctx, const char *name)
 	return cv_conf_get_bool(ctx->doc, path, false);
 }
 
-/* True when name is a regular file in the upload directory (symlinks are
- * refused). */
-bool mmp_upload_readable(const struct mmp_ctx *ctx, const char *name);
 /* The string elements of the array at path, at most max. */
 size_t mmp_conf_list(struct mmp_ctx *ctx, const char *path, const char **ret, size_t max);
 /* "Turn" for "turn": the title in "SUCCESS: <Svc> enabled"; NULL for an

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "certs/certs.h"
+#include "lib/clock.h"
 #include "lib/conf.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
@@ -434,7 +435,7 @@ static char *cert_file(struct mmp_ctx *ctx, const char *confpath)
 {
 	const char *name = cstr(ctx, confpath);
 
-	if (!name || !mmp_upload_readable(ctx, name))
+	if (!name || !mmp_upload_readable(ctx->env, name))
 		return NULL;
 	return xasprintf("%s/%s", ctx->env->upload_dir, name);
 }
@@ -459,7 +460,7 @@ static bool is_ident_file(const struct svc_desc *sd, const char *path)
  * validity, chain order and, with a bundle, "SUCCESS: certificate
  * verified against CA bundle". Two identities naming the same files are
  * checked once. Then every trust bundle must hold a certificate. Dates are
- * checked at mmp_users_now(). Returns the number of failures.
+ * checked at cv_now(). Returns the number of failures.
  */
 static int check_certs(struct mmp_ctx *ctx, const struct svc_desc *sd)
 {
@@ -496,7 +497,7 @@ static int check_certs(struct mmp_ctx *ctx, const struct svc_desc *sd)
 		if (cstr(ctx, bp))
 			bundle = cert_file(ctx, bp);
 		if (key && crt && (bundle || !cstr(ctx, bp)))
-			cv_certs_check_identity(key, crt, bundle, mmp_users_now(), emit_line, &cl,
+			cv_certs_check_identity(key, crt, bundle, cv_now(), emit_line, &cl,
 						NULL, NULL);
 		free(key);
 		free(crt);
@@ -577,7 +578,7 @@ static int check_service(struct mmp_ctx *ctx, const struct svc_desc *sd)
 
 			for (size_t j = 0; j < i && !dup; j++)
 				dup = strcmp(names[i], names[j]) == 0;
-			if (!dup && !mmp_upload_readable(ctx, names[i])) {
+			if (!dup && !mmp_upload_readable(ctx->env, names[i])) {
 				mmp_printf(ctx, "FAILURE: Unable to read file %s\n", names[i]);
 				bad++;
 			}

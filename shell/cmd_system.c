@@ -24,11 +24,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/base64.h"
+#include "lib/clock.h"
 #include "lib/conf.h"
+#include "lib/file.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "shell/cmd_areas.h"
 #include "shell/screen.h"
+#include "shell/upload.h"
 
 #define MAX_SYSLOG 8
 #define SYSLOG_PORT 514
@@ -37,7 +41,6 @@
 #define BACKUP_FILES_MAX (64u << 20)
 #define BACKUP_MAX (BACKUP_FILES_MAX / 3 * 4 + CV_CONF_MAX + (1u << 20))
 #define BACKUP_NAME_MAX 64
-#define BACKUP_FILES_COUNT_MAX 4096
 #define DISK_WARN_PCT 90
 
 /* --- syslog (spec/mmp.md 3.1) ------------------------------------------- */
@@ -254,75 +257,6 @@ static int cmd_health_check(struct mmp_ctx *ctx)
 	return 0;
 }
 
-/* --- base64 (RFC 4648 section 4, with padding) ------------------------------- */
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *b64_encode(const unsigned char *in, size_t n, size_t *ret_len)
-{
-	size_t olen = (n + 2) / 3 * 4;
-	char *out = xmalloc(olen + 1), *w = out;
-
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-
-		if (i + 1 < n)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		*w++ = b64[(v >> 18) & 63];
-		*w++ = b64[(v >> 12) & 63];
-		*w++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-		*w++ = i + 2 < n ? b64[v & 63] : '=';
-	}
-	*w = '\0';
-	*ret_len = olen;
-	return out;
-}
-
-static int b64_val(char c)
-{
-	const char *p = c ? strchr(b64, c) : NULL;
-
-	return p ? (int)(p - b64) : -1;
-}
-
-/* Strict: a multiple of 4 characters, padding only at the end. */
-static int b64_decode(const char *in, size_t n, unsigned char **ret, size_t *ret_len)
-{
-	unsigned char *out;
-	size_t o = 0;
-
-	if (n % 4 != 0)
-		return -EINVAL;
-	out = xmalloc(n / 4 * 3 + 1);
-	for (size_t i = 0; i < n; i += 4) {
-		int v[4];
-		int pad = 0;
-
-		for (int k = 0; k < 4; k++) {
-			if (in[i + k] == '=' && i + 4 == n && k >= 2) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			v[k] = pad ? -1 : b64_val(in[i + k]);
-			if (v[k] < 0) {
-				free(out);
-				return -EINVAL;
-			}
-		}
-		out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
-		if (pad < 2)
-			out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
-		if (pad < 1)
-			out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
-	}
-	*ret = out;
-	*ret_len = o;
-	return 0;
-}
-
 /* --- backup (spec/mmp.md 12) --------------------------------------------------- */
 
 static bool has_suffix(const char *s, const char *suf)
@@ -359,68 +293,21 @@ static bool backup_carries(const char *name)
 	       !has_suffix(name, ".tmp");
 }
 
-static int cmp_cstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names in dir accepted by keep, sorted; bounded. */
-static int list_dir(const char *dir, bool (*keep)(const char *), char ***ret, size_t *ret_n)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0;
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)) != NULL) {
-		if (!keep(de->d_name))
-			continue;
-		if (n >= BACKUP_FILES_COUNT_MAX) {
-			closedir(d);
-			for (size_t i = 0; i < n; i++)
-				free(names[i]);
-			free(names);
-			return -E2BIG;
-		}
-		names = xrealloc(names, (n + 1) * sizeof(*names));
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_cstr);
-	*ret = names;
-	*ret_n = n;
-	return 0;
-}
-
-static void free_names(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
 static int cmd_backup_snapshot(struct mmp_ctx *ctx)
 {
-	const char *dir = ctx->env ? ctx->env->upload_dir : NULL;
 	char *name = backup_name(mmp_arg(ctx, "name"));
-	char **names = NULL, *path = NULL, created[32];
-	size_t nnames = 0, total = 0, len;
-	json_object *root = NULL, *files;
+	struct mmp_upfile *files = NULL;
+	size_t nfiles = 0, total = 0, len;
+	char *bak = NULL, created[32];
+	json_object *root = NULL, *jfiles;
 	const char *text;
 	struct tm tm;
-	time_t now = time(NULL);
+	time_t now = cv_now();
 	int r, ret = -1;
 
 	if (!name)
 		return mmp_fail(ctx, "Invalid backup name \"%s\"", mmp_arg(ctx, "name"));
-	if (!dir) {
-		mmp_fail(ctx, "FAILURE: no upload directory");
-		goto out;
-	}
-	r = list_dir(dir, backup_carries, &names, &nnames);
+	r = mmp_upload_list(ctx->env, &files, &nfiles);
 	if (r < 0) {
 		mmp_fail(ctx, "FAILURE: cannot read the upload directory: %s", strerror(-r));
 		goto out;
@@ -428,60 +315,64 @@ static int cmd_backup_snapshot(struct mmp_ctx *ctx)
 	gmtime_r(&now, &tm);
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	root = json_object_new_object();
-	files = json_object_new_object();
+	jfiles = json_object_new_object();
 	json_object_object_add(root, "product", json_object_new_string("convene"));
 	json_object_object_add(root, "version", json_object_new_string(CONVENE_VERSION));
 	json_object_object_add(root, "created", json_object_new_string(created));
 	json_object_object_add(root, "config", json_object_get(ctx->doc));
-	json_object_object_add(root, "files", files);
-	for (size_t i = 0; i < nnames; i++) {
-		char *fp = xasprintf("%s/%s", dir, names[i]), *data = NULL, *enc;
-		struct stat st;
+	json_object_object_add(root, "files", jfiles);
+	for (size_t i = 0; i < nfiles; i++) {
+		char *data = NULL, *enc;
 		size_t flen, elen;
 
-		if (lstat(fp, &st) < 0 || !S_ISREG(st.st_mode)) {
-			free(fp);
+		if (!backup_carries(files[i].name))
 			continue;
-		}
-		if ((uint64_t)st.st_size > BACKUP_FILES_MAX - total) {
-			free(fp);
+		if ((uint64_t)files[i].size > BACKUP_FILES_MAX - total) {
 			mmp_fail(ctx,
 				 "FAILURE: the upload directory holds more than %u MiB; "
 				 "backup not written",
 				 BACKUP_FILES_MAX >> 20);
 			goto out;
 		}
-		r = cv_read_file(fp, BACKUP_FILES_MAX - total, &data, &flen);
-		free(fp);
+		r = mmp_upload_read(ctx->env, files[i].name, BACKUP_FILES_MAX - total, &data, &flen);
+		if (r == -ENOENT)
+			continue; /* removed since it was listed */
 		if (r < 0) {
-			mmp_fail(ctx, "FAILURE: Unable to read file %s", names[i]);
+			mmp_fail(ctx, "FAILURE: Unable to read file %s", files[i].name);
 			goto out;
 		}
 		total += flen;
-		enc = b64_encode((const unsigned char *)data, flen, &elen);
+		enc = xmalloc(CV_BASE64_LEN(flen) + 1);
+		elen = cv_base64_encode(data, flen, enc);
 		free(data);
-		json_object_object_add(files, names[i], json_object_new_string_len(enc, (int)elen));
+		json_object_object_add(jfiles, files[i].name,
+				       json_object_new_string_len(enc, (int)elen));
 		free(enc);
 	}
 	text = json_object_to_json_string_length(
 		root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	path = xasprintf("%s/%s.bak", dir, name);
+	bak = xasprintf("%s.bak", name);
 	/* Decision: a snapshot of an existing name replaces it (atomically,
 	 * so a failed write leaves the old one). 0600: the backup holds
 	 * private keys and password hashes. */
-	r = cv_write_file_atomic(path, text, len, 0600);
+	r = mmp_upload_write(ctx->env, bak, text, len, 0600, false);
 	if (r < 0) {
-		mmp_fail(ctx, "FAILURE: cannot write %s.bak: %s", name, strerror(-r));
+		mmp_fail(ctx, "FAILURE: cannot write %s: %s", bak, strerror(-r));
 		goto out;
 	}
-	mmp_printf(ctx, "Backup file %s.bak ready for download\n", name);
+	mmp_printf(ctx, "Backup file %s ready for download\n", bak);
 	ret = 0;
 out:
 	json_object_put(root);
-	free_names(names, nnames);
-	free(path);
+	mmp_upload_list_free(files, nfiles);
+	free(bak);
 	free(name);
 	return ret;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static bool is_backup(const char *name)
@@ -491,20 +382,24 @@ static bool is_backup(const char *name)
 
 static int cmd_backup_list(struct mmp_ctx *ctx)
 {
-	const char *dir = ctx->env ? ctx->env->upload_dir : NULL;
-	char **names = NULL;
+	struct mmp_upfile *files = NULL;
 	size_t n = 0;
-	int r;
+	char **names;
+	size_t k = 0;
+	int r = mmp_upload_list(ctx->env, &files, &n);
 
-	if (!dir)
-		return mmp_fail(ctx, "FAILURE: no upload directory");
-	r = list_dir(dir, is_backup, &names, &n);
 	if (r < 0)
 		return mmp_fail(ctx, "FAILURE: cannot read the upload directory: %s", strerror(-r));
-	/* One name per line, sorted; nothing when there is no backup. */
+	/* One name per line, sorted by name; nothing when there is no backup. */
+	names = xcalloc(n + 1, sizeof(*names));
 	for (size_t i = 0; i < n; i++)
+		if (is_backup(files[i].name))
+			names[k++] = files[i].name;
+	qsort(names, k, sizeof(*names), cmp_cstr);
+	for (size_t i = 0; i < k; i++)
 		mmp_printf(ctx, "%s\n", names[i]);
-	free_names(names, n);
+	free(names);
+	mmp_upload_list_free(files, n);
 	return 0;
 }
 
@@ -549,8 +444,7 @@ static void doc_replace(json_object *doc, json_object *src)
 
 static int cmd_backup_rollback(struct mmp_ctx *ctx)
 {
-	const char *dir = ctx->env ? ctx->env->upload_dir : NULL;
-	char *name = backup_name(mmp_arg(ctx, "name")), *path = NULL, *text = NULL;
+	char *name = backup_name(mmp_arg(ctx, "name")), *bak = NULL, *text = NULL;
 	struct json_tokener *tok = NULL;
 	json_object *root = NULL, *v, *config = NULL, *files = NULL, *copy = NULL;
 	struct restore_file *rf = NULL;
@@ -565,16 +459,12 @@ static int cmd_backup_rollback(struct mmp_ctx *ctx)
 		ret = 0;
 		goto out;
 	}
-	if (!dir) {
-		mmp_fail(ctx, "FAILURE: no upload directory");
-		goto out;
-	}
 	if (!can_act(ctx)) {
 		mmp_fail(ctx, "FAILURE: reboot is not available");
 		goto out;
 	}
-	path = xasprintf("%s/%s.bak", dir, name);
-	r = cv_read_file(path, BACKUP_MAX, &text, &len);
+	bak = xasprintf("%s.bak", name);
+	r = mmp_upload_read(ctx->env, bak, BACKUP_MAX, &text, &len);
 	if (r < 0) {
 		mmp_fail(ctx, "FAILURE: Unable to read file %s.bak", name);
 		goto out;
@@ -609,11 +499,17 @@ static int cmd_backup_rollback(struct mmp_ctx *ctx)
 	rf = xcalloc(json_object_object_length(files) + 1, sizeof(*rf));
 	{
 		json_object_object_foreach(files, fname, fdata) {
-			if (!backup_carries(fname) ||
-			    !json_object_is_type(fdata, json_type_string) ||
-			    b64_decode(json_object_get_string(fdata),
-				       (size_t)json_object_get_string_len(fdata), &rf[nrf].data,
-				       &rf[nrf].len) < 0) {
+			size_t elen = json_object_is_type(fdata, json_type_string)
+					      ? (size_t)json_object_get_string_len(fdata)
+					      : 0;
+
+			if (backup_carries(fname) && json_object_is_type(fdata, json_type_string))
+				rf[nrf].data = xmalloc(elen / 4 * 3 + 1);
+			if (!rf[nrf].data ||
+			    cv_base64_decode(json_object_get_string(fdata), elen, rf[nrf].data,
+					     &rf[nrf].len) < 0) {
+				free(rf[nrf].data);
+				rf[nrf].data = NULL;
 				mmp_fail(ctx, "FAILURE: %s.bak has a bad entry for file %s", name,
 					 fname);
 				goto out;
@@ -632,10 +528,7 @@ static int cmd_backup_rollback(struct mmp_ctx *ctx)
 	 * rollback completes it. Files present now but not in the backup
 	 * stay. */
 	for (size_t i = 0; i < nrf; i++) {
-		char *fp = xasprintf("%s/%s", dir, rf[i].name);
-
-		r = cv_write_file_atomic(fp, rf[i].data, rf[i].len, 0600);
-		free(fp);
+		r = mmp_upload_write(ctx->env, rf[i].name, rf[i].data, rf[i].len, 0600, false);
 		if (r < 0) {
 			mmp_fail(ctx, "FAILURE: cannot restore file %s: %s", rf[i].name,
 				 strerror(-r));
@@ -655,7 +548,7 @@ out:
 	if (tok)
 		json_tokener_free(tok);
 	free(text);
-	free(path);
+	free(bak);
 	free(name);
 	return ret;
 }

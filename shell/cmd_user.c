@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/clock.h"
 #include "lib/mem.h"
 #include "shell/cmd_areas.h"
 #include "shell/screen.h"
@@ -89,7 +90,7 @@ static int check_password(struct mmp_ctx *ctx, const char *user, const char *pas
 		.password = password,
 		.old_password = old,
 		.upload_dir = ctx->env ? ctx->env->upload_dir : NULL,
-		.now = mmp_users_now(),
+		.now = cv_now(),
 		.is_new_user = is_new,
 	};
 	struct strbuf err = STRBUF_INIT;
@@ -120,7 +121,7 @@ static int cmd_add(struct mmp_ctx *ctx)
 		return mmp_fail(ctx, "Passwords do not match");
 	if (check_password(ctx, name, ctx->input[0], NULL, true) < 0)
 		return -1;
-	r = mmp_user_create(ctx->doc, name, role, ctx->input[0], mmp_users_now());
+	r = mmp_user_create(ctx->doc, name, role, ctx->input[0], cv_now());
 	if (r == -ENOSPC)
 		return mmp_fail(ctx, "Too many users (at most %d)", MMP_USERS_MAX);
 	if (r < 0)
@@ -190,7 +191,7 @@ static int cmd_info(struct mmp_ctx *ctx)
 	char buf[32];
 	int64_t t, expiry;
 	struct strbuf hl = STRBUF_INIT;
-	time_t now = mmp_users_now();
+	time_t now = cv_now();
 
 	if (!u)
 		return -1;
@@ -254,7 +255,7 @@ static int cmd_unlock(struct mmp_ctx *ctx)
 
 	if (!need_user(ctx, name))
 		return -1;
-	mmp_user_unlock(ctx->doc, name, mmp_users_now());
+	mmp_user_unlock(ctx->doc, name, cv_now());
 	ctx->changed = true;
 	return 0;
 }
@@ -409,7 +410,7 @@ static int cmd_passwd(struct mmp_ctx *ctx)
 		return mmp_fail(ctx, "Passwords do not match");
 	if (check_password(ctx, name, ctx->input[1], ctx->input[0], false) < 0)
 		return -1;
-	r = mmp_user_set_password(ctx->doc, name, ctx->input[1], mmp_users_now());
+	r = mmp_user_set_password(ctx->doc, name, ctx->input[1], cv_now());
 	if (r < 0)
 		return mmp_fail(ctx, "Cannot change the password: %s", strerror(-r));
 	ctx->changed = true;

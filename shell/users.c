@@ -36,7 +36,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "lib/clock.h"
 #include "lib/conf.h"
+#include "lib/file.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "shell/cmd.h"
@@ -387,7 +389,7 @@ void mmp_users_defaults(json_object *doc)
 		return;
 	/* Only crypt(3) itself can fail here. Then the document has no
 	 * users; root still acts as admin (mmpd) and can add them. */
-	if (mmp_user_create(doc, "admin", MMP_ROLE_ADMIN, "admin", mmp_users_now()) < 0)
+	if (mmp_user_create(doc, "admin", MMP_ROLE_ADMIN, "admin", cv_now()) < 0)
 		json_object_object_del(doc, "users");
 }
 
@@ -435,16 +437,6 @@ void mmp_user_format_time(int64_t t, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%04d-%s-%02d %02d:%02d:%02d", tm.tm_year + 1900, months[tm.tm_mon],
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-time_t mmp_users_now(void)
-{
-	const char *s = getenv("CONVENE_TEST_NOW");
-	unsigned long v;
-
-	if (s && cv_parse_ulong(s, 0, 0x7fffffffffUL, &v) == 0)
-		return (time_t)v;
-	return time(NULL);
 }
 
 /* --- password checks -------------------------------------------------------------- */
@@ -540,7 +532,7 @@ static int dictionary_match(const char *upload_dir, const char *password, struct
 		return -ENOENT;
 	}
 	path = xasprintf("%s/%s", upload_dir, MMP_DICTIONARY_FILE);
-	r = cv_read_file(path, MMP_DICTIONARY_MAX, &text, NULL);
+	r = cv_file_read(path, MMP_DICTIONARY_MAX, &text, NULL);
 	free(path);
 	if (r == -ENOENT) {
 		sb_puts(err, "The file \"" MMP_DICTIONARY_FILE

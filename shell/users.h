@@ -200,10 +200,5 @@ int mmp_user_login(json_object *doc, const char *name, const char *password, tim
  * max_idle clock. -ENOENT for an unknown user. */
 int mmp_user_unlock(json_object *doc, const char *name, time_t now);
 
-/* The time the command handlers use: time(NULL), unless the environment
- * of the process has CONVENE_TEST_NOW=<epoch seconds> (the golden
- * transcripts pin the clock so dates in "user list" and "user info" are
- * reproducible). */
-time_t mmp_users_now(void);
 
 #endif

@@ -31,11 +31,11 @@
 #include <string.h>
 
 #include "firewall/fw.h"
+#include "lib/clock.h"
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "services/mmpd/mmpd.h"
-#include "shell/users.h"
 
 /* A rollback that could not be applied or saved is tried again this much
  * later (the reason is in the log each time). */
@@ -127,7 +127,7 @@ static void pending_sync(struct mmpd *d, json_object *doc)
 		pt->deadline = deadline;
 		/* The clock of the commands (CONVENE_TEST_NOW in the golden
 		 * tests), so a pinned clock gives the full window. */
-		left_ms = deadline - (int64_t)mmp_users_now();
+		left_ms = deadline - (int64_t)cv_now();
 		/* A deadline beyond any window (a hand-edited document) is
 		 * kept within a day rather than overflowing. */
 		if (left_ms > MAX_WINDOW_S)

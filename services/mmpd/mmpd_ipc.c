@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
 #include "lib/mem.h"
@@ -429,7 +430,7 @@ static void handle_login(struct conn *c, json_object *req, const char *from)
 		reply_text(c, 1, "Login incorrect\n");
 		return;
 	}
-	rc = mmp_user_login(doc, user, password, mmp_users_now(), from, msg, sizeof(msg));
+	rc = mmp_user_login(doc, user, password, cv_now(), from, msg, sizeof(msg));
 	if (rc != -ENOENT) {
 		/* Through the appliers like any change: a lockout reaches the
 		 * system's account files (--system-users) at once. */

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "services/mmpd/mmpd.h"
@@ -59,22 +60,10 @@ static int make_parent_dirs(const char *path)
 	char *slash = strrchr(dir, '/');
 	int r = 0;
 
-	if (!slash || slash == dir)
-		goto out;
-	*slash = '\0';
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-			r = -errno;
-			goto out;
-		}
-		*p = '/';
+	if (slash && slash != dir) {
+		*slash = '\0';
+		r = cv_mkdir_p(dir, 0750);
 	}
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-		r = -errno;
-out:
 	free(dir);
 	return r;
 }
@@ -84,7 +73,9 @@ static int logstore_openfile(struct mmpd_logstore *ls)
 	struct stat st;
 	int fd;
 
-	fd = open(ls->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	/* Never through a link: the log directory is root's, but a log that
+	 * is a link would make every line a write to its target. */
+	fd = open(ls->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0640);
 	if (fd < 0) {
 		int r = -errno;
 

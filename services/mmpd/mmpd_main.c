@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
 #include "lib/mem.h"
@@ -50,25 +51,6 @@ static void usage(FILE *f)
 		   "  --system-users[=ETCDIR]  keep passwd, shadow and group in ETCDIR (/etc)\n"
 		   "                     in step with the MMP users (for SSH logins)\n",
 		CV_DEFAULT_STATE_DIR, CV_DEFAULT_SOCKET, PKGLIBEXECDIR);
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char *copy = xstrdup(path);
-	int r = 0;
-
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-			r = -errno;
-		*p = '/';
-	}
-	if (r == 0 && mkdir(copy, mode) < 0 && errno != EEXIST)
-		r = -errno;
-	free(copy);
-	return r;
 }
 
 /* --- the default interface map: the first four Ethernet devices with a
@@ -352,8 +334,8 @@ int main(int argc, char **argv)
 
 		if (slash && slash != sockdir)
 			*slash = '\0';
-		if ((r = mkdir_p(d->state_dir, 0700)) < 0 || (r = mkdir_p(d->upload_dir, 0750)) < 0 ||
-		    (r = mkdir_p(run, 0700)) < 0 || (slash && (r = mkdir_p(sockdir, 0755)) < 0)) {
+		if ((r = cv_mkdir_p(d->state_dir, 0700)) < 0 || (r = cv_mkdir_p(d->upload_dir, 0750)) < 0 ||
+		    (r = cv_mkdir_p(run, 0700)) < 0 || (slash && (r = cv_mkdir_p(sockdir, 0755)) < 0)) {
 			fprintf(stderr, "mmpd: cannot create %s: %s\n", d->state_dir,
 				strerror(-r));
 			return 1;

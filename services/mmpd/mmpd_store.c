@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/conf.h"
+#include "lib/file.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
@@ -27,14 +28,15 @@ const char *mmpd_hostname(const struct mmpd *d)
 int mmpd_store_open(struct mmpd *d)
 {
 	char err[256];
-	char *tmp = xasprintf("%s.tmp", d->conf_path);
 	json_object *doc = NULL;
-	int r;
+	int dfd, r;
 
 	/* A crash between writing and renaming leaves a temporary file: the
 	 * committed document is the one under the real name. */
-	unlink(tmp);
-	free(tmp);
+	if (cv_dir_open(d->state_dir, &dfd) == 0) {
+		cv_file_clean_tmp(dfd, "config.json");
+		close(dfd);
+	}
 	r = cv_conf_load(d->conf_path, &doc, err, sizeof(err));
 	if (r == -ENOENT) {
 		doc = cv_conf_new();
@@ -74,7 +76,7 @@ int mmpd_ifmap_load(struct mmpd *d)
 	char *text = NULL, *line, *save = NULL;
 	int r;
 
-	r = cv_read_file(path, 4096, &text, NULL);
+	r = cv_file_read(path, 4096, &text, NULL);
 	free(path);
 	if (r < 0)
 		return r;
@@ -102,7 +104,7 @@ int mmpd_ifmap_save(const struct mmpd *d)
 	for (int i = 0; i < 4; i++)
 		if (d->ifmap[i][0])
 			sb_printf(&sb, "%c=%s\n", 'a' + i, d->ifmap[i]);
-	r = cv_write_file_atomic(path, sb_str(&sb), sb.len, 0644);
+	r = cv_file_write(path, sb_str(&sb), sb.len, 0644);
 	sb_free(&sb);
 	free(path);
 	return r;

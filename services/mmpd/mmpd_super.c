@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,7 +35,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/conf.h"
+#include "lib/file.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
@@ -181,7 +182,7 @@ static void pidfile_write(const struct super_svc *v, int pid)
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d\n", pid);
 
-	cv_write_file_atomic(path, buf, (size_t)n, 0600);
+	cv_file_write(path, buf, (size_t)n, 0600);
 	free(path);
 }
 
@@ -200,7 +201,7 @@ static void svc_reap_stale(struct super_svc *v, const char *prog)
 	unsigned long pid;
 	ssize_t n;
 
-	if (cv_read_file(path, 64, &text, NULL) < 0)
+	if (cv_file_read(path, 64, &text, NULL) < 0)
 		goto out;
 	text[strcspn(text, "\n")] = '\0';
 	if (cv_parse_ulong(text, 2, 4194304, &pid) < 0)
@@ -301,7 +302,7 @@ static int render_config(struct super_svc *v, char **ret_path)
 	}
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 							JSON_C_TO_STRING_NOSLASHESCAPE);
-	r = cv_write_file_atomic(path, text, strlen(text), 0600);
+	r = cv_file_write(path, text, strlen(text), 0600);
 	if (r == 0) {
 		*ret_path = path;
 		path = NULL;
@@ -748,25 +749,6 @@ static int svc_check_installed(struct super_svc *v)
 
 /* --- the API (mmpd.h) --- */
 
-/* CONVENE_BACKOFF_SCALE (tests): a factor in (0, 100] for the back-off
- * constants. Anything else is ignored with a warning. */
-static double backoff_scale(struct mmpd_super *s)
-{
-	const char *e = getenv("CONVENE_BACKOFF_SCALE");
-	char *end;
-	double x;
-
-	if (!e || !*e)
-		return 1.0;
-	errno = 0;
-	x = strtod(e, &end);
-	if (errno || *end || !isfinite(x) || x <= 0 || x > 100) {
-		super_log(s, CV_LOG_WARNING, "ignoring CONVENE_BACKOFF_SCALE=\"%s\"", e);
-		return 1.0;
-	}
-	return x;
-}
-
 static uint64_t scaled(double ms, double scale)
 {
 	double v = ms * scale;
@@ -780,7 +762,7 @@ struct mmpd_super *mmpd_super_new(struct mmpd *d)
 	double scale;
 
 	s->d = d;
-	scale = backoff_scale(s);
+	scale = cv_delay_scale();
 	s->backoff_first_ms = scaled(SUPER_BACKOFF_FIRST_MS, scale);
 	s->backoff_max_ms = scaled(SUPER_BACKOFF_MAX_MS, scale);
 	s->healthy_ms = scaled(SUPER_HEALTHY_MS, scale);

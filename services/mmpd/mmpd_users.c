@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "lib/conf.h"
+#include "lib/file.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
@@ -78,7 +79,7 @@ static int lines_read(const char *path, struct lines *l, char **ret_text)
 {
 	char *text = NULL, *p;
 	size_t len = 0;
-	int r = cv_read_file(path, ETC_FILE_MAX, &text, &len);
+	int r = cv_file_read(path, ETC_FILE_MAX, &text, &len);
 
 	l->v = NULL;
 	l->n = 0;
@@ -245,7 +246,7 @@ static int update_file(const char *name, const char *old, const char *text, mode
 	int r = 0;
 
 	if (strcmp(old, text) != 0) {
-		r = cv_write_file_atomic(path, text, strlen(text), mode);
+		r = cv_file_write(path, text, strlen(text), mode);
 		if (r == 0 && chmod(path, mode) < 0)
 			r = -errno;
 		if (r < 0)

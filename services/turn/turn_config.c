@@ -26,6 +26,7 @@
 
 #include "certs/tls.h"
 #include "lib/conf.h"
+#include "lib/file.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "services/turn/turn_config.h"
@@ -365,7 +366,7 @@ int turn_config_load(const char *path, struct turn_config *cfg, char *err, size_
 	char *text = NULL;
 	size_t len = 0;
 	json_object *root;
-	int r = cv_read_file(path, CV_CONF_MAX, &text, &len);
+	int r = cv_file_read(path, CV_CONF_MAX, &text, &len);
 
 	if (r < 0)
 		return fail(err, errlen, "%s: %s", path, strerror(-r));

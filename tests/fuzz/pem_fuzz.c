@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > CV_CERTS_FILE_MAX)
 		return 0;
-	/* The loaders see what cv_certs_read_file() gives: NUL-terminated. */
+	/* The loaders see what cv_file_read() gives: NUL-terminated. */
 	buf = xmalloc(size + 1);
 	memcpy(buf, data, size);
 	buf[size] = '\0';

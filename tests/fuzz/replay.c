@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lib/conf.h"
+#include "lib/file.h"
 #include "lib/mem.h"
 #include "tests/unit/tap.h"
 
@@ -29,7 +30,7 @@ static void replay(const char *path, const char *label)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int r = cv_read_file(path, 16u << 20, &buf, &len);
+	int r = cv_file_read(path, 16u << 20, &buf, &len);
 
 	ok(r == 0, "read %s", label);
 	if (r == 0) {

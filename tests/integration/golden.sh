@@ -26,6 +26,7 @@
 # (2024-06-15 12:00:00 UTC) and TZ=UTC, so dates in screens are fixed.
 set -u
 . "$(dirname "$0")/lib.sh"
+cv_use_test_mmpd
 
 cv_require_root
 cv_require_programs

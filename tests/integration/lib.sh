@@ -13,6 +13,11 @@
 export top_srcdir top_builddir
 
 MMPD=$top_builddir/mmpd
+# The test build of mmpd (tests/helpers/test_hooks.c): the same program, but
+# it honours CONVENE_TEST_NOW and CONVENE_BACKOFF_SCALE. Scripts that pin
+# the clock or shorten the back-off use it with cv_use_test_mmpd.
+MMPD_TEST=$top_builddir/tests/helpers/mmpd-test
+cv_use_test_mmpd() { MMPD=$MMPD_TEST; }
 MMP=$top_builddir/mmp
 SVC_HELPER=$top_builddir/tests/helpers/svc_crashy
 

@@ -11,6 +11,7 @@
 # every wait is a bounded poll.
 set -u
 . "$(dirname "$0")/lib.sh"
+cv_use_test_mmpd
 
 [ -x "$MMPD" ] || tap_skip_all "$MMPD is not built"
 [ -x "$MMP" ] || tap_skip_all "$MMP is not built"

@@ -9,6 +9,7 @@
 # leaves this machine (no interface is mapped).
 set -u
 . "$(dirname "$0")/lib.sh"
+cv_use_test_mmpd
 
 cv_require_root
 cv_require_programs

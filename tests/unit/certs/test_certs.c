@@ -18,6 +18,7 @@
 
 #include "certs/certs.h"
 #include "certs/tls.h"
+#include "lib/file.h"
 #include "lib/mem.h"
 #include "tests/unit/tap.h"
 
@@ -37,7 +38,7 @@ static char *load(const char *name, size_t *ret_len)
 	char *path = fix(name), *data = NULL;
 	size_t len = 0;
 
-	if (cv_certs_read_file(path, &data, &len) < 0) {
+	if (cv_file_read(path, CV_CERTS_FILE_MAX, &data, &len) < 0) {
 		printf("# cannot read %s\n", path);
 		exit(2);
 	}
@@ -608,8 +609,8 @@ static void test_identity(void)
 		sb_reset(&lines);
 		cv_certs_check_identity(k, link, NULL, T0, collect, NULL, NULL, NULL);
 		is_str(sb_str(&lines), "FAILURE: Unable to read file link.cer\n", "symlink refused");
-		cv_certs_read_file(c1, &d1, &n1);
-		cv_certs_read_file(c2, &d2, &n2);
+		cv_file_read(c1, CV_CERTS_FILE_MAX, &d1, &n1);
+		cv_file_read(c2, CV_CERTS_FILE_MAX, &d2, &n2);
 		f = fopen(bad, "w");
 		if (f) {
 			fwrite(d1, 1, n1, f);

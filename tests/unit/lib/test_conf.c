@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/conf.h"
+#include "lib/file.h"
 #include "lib/mem.h"
 #include "tests/unit/tap.h"
 
@@ -250,13 +251,13 @@ static void test_atomic_write(void)
 	char *buf = NULL;
 	size_t len = 0;
 
-	is_int(cv_write_file_atomic(p, "hello\n", 6, 0644), 0, "atomic write succeeds");
-	ok(cv_read_file(p, 100, &buf, &len) == 0 && len == 6 && memcmp(buf, "hello\n", 6) == 0,
+	is_int(cv_file_write(p, "hello\n", 6, 0644), 0, "atomic write succeeds");
+	ok(cv_file_read(p, 100, &buf, &len) == 0 && len == 6 && memcmp(buf, "hello\n", 6) == 0,
 	   "read_file gets the bytes back");
 	free(buf);
 	buf = NULL;
-	is_int(cv_read_file(p, 5, &buf, &len), -EFBIG, "read_file refuses a file over its cap");
-	ok(cv_write_file_atomic(nodir, "x", 1, 0600) < 0, "atomic write into a missing dir fails");
+	is_int(cv_file_read(p, 5, &buf, &len), -EFBIG, "read_file refuses a file over its cap");
+	ok(cv_file_write(nodir, "x", 1, 0600) < 0, "atomic write into a missing dir fails");
 	is_int(count_suffix(".tmp"), 0, "and leaves no .tmp file");
 	free(p);
 	free(nodir);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/mem.h"
 #include "shell/cmd.h"
 #include "shell/cmd_areas.h"
@@ -925,7 +926,7 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	ok(mmp_users_now() == T0, "CONVENE_TEST_NOW pins the clock");
+	ok(cv_now() == T0, "CONVENE_TEST_NOW pins the clock");
 	test_hashing();
 	test_defaults();
 	test_rules_table();
