@@ -1267,18 +1267,22 @@ emitf(cv_certs_emit_fn emit, void *arg, bool ok, const char *fmt, ...)
 	emit(arg, ok, line);
 }
 
-static int read_or_emit(const char *path, char **ret, size_t *ret_len, cv_certs_emit_fn emit,
-			void *arg)
+static int read_or_emit(const struct cv_certs_reader *rd, const char *path, char **ret,
+			size_t *ret_len, cv_certs_emit_fn emit, void *arg)
 {
-	if (cv_file_read(path, CV_CERTS_FILE_MAX, ret, ret_len) < 0) {
+	int r = rd ? rd->read(rd->opaque, path, ret, ret_len)
+		   : cv_file_read(path, CV_CERTS_FILE_MAX, ret, ret_len);
+
+	if (r < 0) {
 		emitf(emit, arg, false, "FAILURE: Unable to read file %s", base(path));
 		return -EINVAL;
 	}
 	return 0;
 }
 
-int cv_certs_check_identity(const char *key_path, const char *crt_path, const char *bundle_path,
-			    time_t now, cv_certs_emit_fn emit, void *arg,
+int cv_certs_check_identity(const struct cv_certs_reader *rd, const char *key_path,
+			    const char *crt_path, const char *bundle_path, time_t now,
+			    cv_certs_emit_fn emit, void *arg,
 			    gnutls_x509_privkey_t *ret_key, struct cv_certs_list *ret_chain)
 {
 	char *kdata = NULL, *cdata = NULL, *bdata = NULL;
@@ -1288,9 +1292,9 @@ int cv_certs_check_identity(const char *key_path, const char *crt_path, const ch
 	unsigned bad;
 	int r = -EINVAL, m;
 
-	if (read_or_emit(key_path, &kdata, &klen, emit, arg) < 0 ||
-	    read_or_emit(crt_path, &cdata, &clen, emit, arg) < 0 ||
-	    (bundle_path && read_or_emit(bundle_path, &bdata, &blen, emit, arg) < 0))
+	if (read_or_emit(rd, key_path, &kdata, &klen, emit, arg) < 0 ||
+	    read_or_emit(rd, crt_path, &cdata, &clen, emit, arg) < 0 ||
+	    (bundle_path && read_or_emit(rd, bundle_path, &bdata, &blen, emit, arg) < 0))
 		goto out;
 	m = cv_certs_key_load(kdata, klen, NULL, &key);
 	if (m == -ENOKEY) {
@@ -1368,14 +1372,15 @@ out:
 	return r;
 }
 
-int cv_certs_check_trust(const char *path, cv_certs_emit_fn emit, void *arg)
+int cv_certs_check_trust(const struct cv_certs_reader *rd, const char *path,
+			 cv_certs_emit_fn emit, void *arg)
 {
 	struct cv_certs_list l = { NULL, 0 };
 	char *data = NULL;
 	size_t len = 0;
 	int r;
 
-	if (read_or_emit(path, &data, &len, emit, arg) < 0)
+	if (read_or_emit(rd, path, &data, &len, emit, arg) < 0)
 		return -EINVAL;
 	r = cv_certs_list_load(data, len, &l);
 	free(data);

@@ -4,7 +4,7 @@
  * encrypted keys with a passphrase, PKCS #12), key/certificate matching,
  * chain verification with a reason, host-name matching (RFC 6125), CSR and
  * self-signed generation, and the identity check that the enable-time
- * checks of mmp (shell/cmd_services.c), the pki commands (shell/cmd_pki.c)
+ * checks of mmp (services/mmpd/cmd_services.c), the pki commands (services/mmpd/cmd_pki.c)
  * and the TLS layer (certs/tls.c) all use, so that they agree on what a
  * valid certificate is.
  *
@@ -177,12 +177,22 @@ int cv_certs_pkcs12_parse(const void *data, size_t len, const char *password,
  * line) when data is none of the known kinds. */
 int cv_certs_describe(const char *name, const void *data, size_t len, struct strbuf *out);
 
+/* Where the checks below read their files: read() fills a NUL-terminated
+ * buffer of at most CV_CERTS_FILE_MAX bytes for name (the caller frees it)
+ * or returns a negative errno. A NULL reader means names are paths, read
+ * with cv_file_read() (lib/file.h); the enable-time checks read upload
+ * files through mmpd's fixed operations instead. */
+struct cv_certs_reader {
+	int (*read)(void *opaque, const char *name, char **ret, size_t *ret_len);
+	void *opaque;
+};
+
 /* An enable-time check result line: ok is false for a FAILURE line. */
 typedef void (*cv_certs_emit_fn)(void *arg, bool ok, const char *line);
 
 /*
  * The identity check of spec/mmp.md 1.4 items 3-5 for a key, a certificate
- * (or full chain) and an optional CA bundle, given as paths (lines name
+ * (or full chain) and an optional CA bundle, read through rd (lines name
  * them by their base name). Emits, in order and stopping at the first
  * failure:
  *   FAILURE: Unable to read file <f>
@@ -198,13 +208,15 @@ typedef void (*cv_certs_emit_fn)(void *arg, bool ok, const char *line);
  * Returns 0 when everything passed, -EINVAL otherwise. The chain, when
  * wanted (ret_key/ret_chain non-NULL), is handed over on success.
  */
-int cv_certs_check_identity(const char *key_path, const char *crt_path, const char *bundle_path,
-			    time_t now, cv_certs_emit_fn emit, void *arg,
+int cv_certs_check_identity(const struct cv_certs_reader *rd, const char *key_path,
+			    const char *crt_path, const char *bundle_path, time_t now,
+			    cv_certs_emit_fn emit, void *arg,
 			    gnutls_x509_privkey_t *ret_key, struct cv_certs_list *ret_chain);
 
 /* A trust file (CA bundle used to verify peers) must hold at least one
  * certificate: emits "FAILURE: Unable to read file <f>" or
  * "FAILURE: <f> does not contain a certificate" and returns -EINVAL. */
-int cv_certs_check_trust(const char *path, cv_certs_emit_fn emit, void *arg);
+int cv_certs_check_trust(const struct cv_certs_reader *rd, const char *path,
+			 cv_certs_emit_fn emit, void *arg);
 
 #endif

@@ -397,7 +397,7 @@ static int creds_set_trust(struct cv_tls_creds *c, const struct cv_tls_config *c
 		size_t len = 0;
 		int r;
 
-		if (cv_certs_check_trust(cfg->trust_file, keep_first_failure, &f) < 0)
+		if (cv_certs_check_trust(NULL, cfg->trust_file, keep_first_failure, &f) < 0)
 			return -EINVAL;
 		if (cv_file_read(cfg->trust_file, CV_CERTS_FILE_MAX, &data, &len) < 0 ||
 		    cv_certs_list_load(data, len, &l) < 0) {
@@ -439,7 +439,7 @@ int cv_tls_creds_load(const struct cv_tls_config *cfg, struct cv_tls_creds **ret
 			snprintf(err, errlen, "no key and certificate configured");
 			goto fail;
 		}
-		if (cv_certs_check_identity(cfg->key_file, cfg->cert_file,
+		if (cv_certs_check_identity(NULL, cfg->key_file, cfg->cert_file,
 					    cfg->bundle_file[0] ? cfg->bundle_file : NULL,
 					    time(NULL), keep_first_failure, &f, &key, &chain) < 0)
 			goto fail;

@@ -7,7 +7,7 @@
  *
  * mmpd applies the network configuration with these (services/mmpd/
  * mmpd_net.c); the ipv4 and iface screens read the observed values with
- * them (shell/cmd_net.c). Every call is synchronous: a request, then the
+ * them (services/mmpd/cmd_net.c). Every call is synchronous: a request, then the
  * kernel's answer on the same socket. Errors are negative errnos; when the
  * kernel gave a reason in its extended ack ("Nexthop has invalid gateway"),
  * cv_nl_errmsg() returns it until the next request.

@@ -11,7 +11,8 @@
 #include <stdbool.h>
 #include <uv.h>
 
-#include "shell/cmd.h"
+#include "lib/cmd.h"
+#include "services/mmpd/upload.h"
 
 struct mmpd_super;
 struct mmpd_logstore;
@@ -28,7 +29,7 @@ struct mmpd {
 	json_object *doc;	/* the committed config document */
 	struct mmpd_super *super;
 	struct mmpd_logstore *logs;
-	struct mmp_env env;
+	struct mmp_local_dir upload; /* the upload directory, for mmp_local_ops */
 	uv_pipe_t server;
 	uv_signal_t sigterm, sigint, sighup;
 	bool stopping;
@@ -67,6 +68,13 @@ struct mmpd_applier {
 int mmpd_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc, struct strbuf *err);
 int mmpd_net_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc, struct strbuf *err);
 int mmpd_fw_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc, struct strbuf *err);
+
+/* --- what the command handlers see (mmpd_ops.c) --- */
+/* Fills env for one command: the fixed operations on the upload directory
+ * and a snapshot of the interface map and of every service's state. */
+void mmpd_env_snapshot(struct mmpd *d, struct mmp_env *env);
+/* The upload directory's file names (for completion); caller puts. */
+json_object *mmpd_upload_names(struct mmpd *d);
 
 /* --- IPC server (mmpd_ipc.c) --- */
 int mmpd_ipc_listen(struct mmpd *d);

@@ -23,8 +23,8 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "services/mmpd/mmpd.h"
-#include "shell/cmd_areas.h"
-#include "shell/users.h"
+#include "services/mmpd/cmd_areas.h"
+#include "services/mmpd/users.h"
 
 /* Connections beyond this are refused: a shell per operator is plenty. */
 #define MAX_CONNS 64
@@ -205,16 +205,6 @@ static void do_actions(struct mmpd *d, const struct mmp_ctx *ctx)
 	}
 }
 
-/* env->system_action: remembered on the connection and run once the reply
- * has been queued, so the operator sees the command's output first. */
-static struct conn *running_conn;
-
-static void env_system_action(void *opaque, const char *action)
-{
-	if (running_conn)
-		snprintf(running_conn->pending, sizeof(running_conn->pending), "%s", action);
-}
-
 static int read_input(json_object *req, const char **input, size_t max, size_t *ret_n)
 {
 	json_object *arr;
@@ -258,6 +248,7 @@ static void handle_run(struct conn *c, json_object *req, const char *user, unsig
 	struct strbuf err = STRBUF_INIT;
 	struct mmp_match m;
 	struct mmp_ctx ctx;
+	struct mmp_env env;
 	char *logged = NULL;
 	json_object *v, *r;
 	size_t ninput, nprompts;
@@ -330,12 +321,14 @@ static void handle_run(struct conn *c, json_object *req, const char *user, unsig
 	ctx.user = user;
 	ctx.role = role;
 	ctx.from = from;
-	ctx.env = &d->env;
+	mmpd_env_snapshot(d, &env);
+	ctx.env = &env;
 	ctx.input = input;
 	ctx.ninput = ninput;
-	running_conn = c;
 	mmp_exec(&ctx, &m);
-	running_conn = NULL;
+	/* Remembered on the connection and run once the reply has been
+	 * queued, so the operator sees the command's output first. */
+	snprintf(c->pending, sizeof(c->pending), "%s", ctx.system_action);
 	if (!ctx.failed && ctx.changed) {
 		/* The system first: a setting the kernel refuses is never
 		 * committed, and the system stays as it was. */
@@ -499,7 +492,10 @@ static void handle(struct conn *c, json_object *req)
 	} else if (strcmp(op, "complete") == 0) {
 		r = json_object_new_object();
 		json_object_object_add(r, "status", json_object_new_int(0));
-		json_object_object_add(r, "matches", mmp_complete(line, role, &d->env));
+		json_object *files = mmpd_upload_names(d);
+
+		json_object_object_add(r, "matches", mmp_complete(line, role, files));
+		json_object_put(files);
 		conn_send(c, r);
 	} else if (strcmp(op, "help") == 0) {
 		struct strbuf out = STRBUF_INIT;
@@ -588,7 +584,6 @@ int mmpd_ipc_listen(struct mmpd *d)
 {
 	int r;
 
-	d->env.system_action = env_system_action;
 	unlink(d->socket_path);
 	uv_pipe_init(d->loop, &d->server, 0);
 	d->server.data = d;

@@ -27,7 +27,7 @@
 #include "lib/parse.h"
 #include "services/mmpd/mmpd.h"
 #include "services/mmpd/mmpd_users.h"
-#include "shell/cmd_areas.h"
+#include "services/mmpd/cmd_areas.h"
 
 #define LOG_MAX_BYTES (8u << 20)
 #define LOG_KEEP 4
@@ -207,22 +207,6 @@ static void on_signal(uv_signal_t *s, int signum)
 	begin_stop(d, stopped);
 }
 
-/* --- the handlers' view of mmpd --- */
-
-static bool env_installed(void *opaque, const char *svc)
-{
-	struct mmpd *d = opaque;
-
-	return mmpd_super_installed(d->super, svc);
-}
-
-static void env_state(void *opaque, const char *svc, struct mmp_svc_state *ret)
-{
-	struct mmpd *d = opaque;
-
-	mmpd_super_state(d->super, svc, ret);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -361,12 +345,10 @@ int main(int argc, char **argv)
 	d->logs = mmpd_logstore_open(d, d->log_path, LOG_MAX_BYTES, LOG_KEEP);
 	if (d->logs)
 		cv_log_set_sink(log_sink, d);
-	d->env.upload_dir = d->upload_dir;
-	d->env.state_dir = d->state_dir;
-	d->env.opaque = d;
-	d->env.svc_installed = env_installed;
-	d->env.svc_state = env_state;
-	mmp_engine_init();
+	d->upload.dirfd = -1;
+	if ((r = mmp_local_open(&d->upload, d->upload_dir, d->state_dir)) < 0)
+		cv_err("cannot open the upload directory %s: %s", d->upload_dir, strerror(-r));
+	mmp_engine_init(mmp_areas, mmp_nareas);
 	d->super = mmpd_super_new(d);
 	if (mmpd_ipc_listen(d) < 0)
 		return 1;

@@ -18,7 +18,7 @@
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "services/mmpd/mmpd.h"
-#include "shell/cmd_areas.h"
+#include "services/mmpd/cmd_areas.h"
 
 const char *mmpd_hostname(const struct mmpd *d)
 {

@@ -42,7 +42,7 @@
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "services/mmpd/mmpd.h"
-#include "shell/cmd_areas.h"
+#include "services/mmpd/cmd_areas.h"
 
 /* Back-off (before CONVENE_BACKOFF_SCALE): first delay, cap, and how long a
  * service must have been ready for the next crash to start over. */

@@ -45,8 +45,8 @@
 #include "lib/parse.h"
 #include "services/mmpd/mmpd.h"
 #include "services/mmpd/mmpd_users.h"
-#include "shell/cmd_areas.h"
-#include "shell/users.h"
+#include "services/mmpd/cmd_areas.h"
+#include "services/mmpd/users.h"
 
 #define NUIDS (MMPD_USERS_UID_MAX - MMPD_USERS_UID_MIN + 1)
 #define ETC_FILE_MAX (1u << 20)

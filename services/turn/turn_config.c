@@ -2,7 +2,7 @@
 /*
  * Reads the config mmpd renders for turn (see turn_config.h). The keys under
  * "config" are the turn section of the appliance document, as the MMP
- * commands write it (shell/cmd_services.c): listen, username, password,
+ * commands write it (services/mmpd/cmd_services.c): listen, username, password,
  * realm, short_term, shared_secret, public_ip, tls_port, high_capacity,
  * key, crt, bundle, allow_peers, enabled. A few more keys are not set by any
  * MMP command; they exist for tests, benchmarks and standalone runs and

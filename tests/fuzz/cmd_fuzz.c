@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "lib/mem.h"
-#include "shell/cmd.h"
+#include "lib/cmd.h"
+#include "services/mmpd/cmd_areas.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Longer lines are refused up front; no need to spend time on them. */
 	if (size > MMP_LINE_MAX + 16)
 		return 0;
+	mmp_engine_init(mmp_areas, mmp_nareas);
 	line = xmalloc(size + 1);
 	memcpy(line, data, size);
 	line[size] = '\0';

@@ -1,18 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# man/mmp-commands.7 must be what shell/mmp_doc prints from the command
+# man/mmp-commands.7 must be what services/mmpd/mmp_doc prints from the command
 # tables: a command added, removed or re-worded without `make man-update`
 # fails here.
 set -u
-doc=${top_builddir:?}/shell/mmp_doc
+doc=${top_builddir:?}/services/mmpd/mmp_doc
 page=${top_srcdir:?}/man/mmp-commands.7
 echo "1..2"
 if [ ! -x "$doc" ]; then
-	echo "not ok 1 - shell/mmp_doc is built"
+	echo "not ok 1 - services/mmpd/mmp_doc is built"
 	echo "not ok 2 - man/mmp-commands.7 matches the command tables # SKIP no mmp_doc"
 	exit 0
 fi
-echo "ok 1 - shell/mmp_doc is built"
+echo "ok 1 - services/mmpd/mmp_doc is built"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 "$doc" >"$out"

@@ -536,7 +536,7 @@ static int ident(const char *key, const char *crt, const char *bundle, time_t no
 	int r;
 
 	sb_reset(&lines);
-	r = cv_certs_check_identity(k, c, b, now, collect, NULL, NULL, NULL);
+	r = cv_certs_check_identity(NULL, k, c, b, now, collect, NULL, NULL, NULL);
 	free(k);
 	free(c);
 	free(b);
@@ -607,7 +607,7 @@ static void test_identity(void)
 
 		ok(symlink(target, link) == 0, "symlink made");
 		sb_reset(&lines);
-		cv_certs_check_identity(k, link, NULL, T0, collect, NULL, NULL, NULL);
+		cv_certs_check_identity(NULL, k, link, NULL, T0, collect, NULL, NULL, NULL);
 		is_str(sb_str(&lines), "FAILURE: Unable to read file link.cer\n", "symlink refused");
 		cv_file_read(c1, CV_CERTS_FILE_MAX, &d1, &n1);
 		cv_file_read(c2, CV_CERTS_FILE_MAX, &d2, &n2);
@@ -618,7 +618,7 @@ static void test_identity(void)
 			fclose(f);
 		}
 		sb_reset(&lines);
-		cv_certs_check_identity(k, bad, NULL, T0, collect, NULL, NULL, NULL);
+		cv_certs_check_identity(NULL, k, bad, NULL, T0, collect, NULL, NULL, NULL);
 		is_str(sb_str(&lines),
 		       "SUCCESS: Key and certificate pair match\n"
 		       "FAILURE: certificate chain in bad-chain.cer is out of order: certificate 2 "
@@ -639,8 +639,8 @@ static void test_identity(void)
 		char *t = fix("chain.cer"), *g = fix("garbage.txt");
 
 		sb_reset(&lines);
-		ok(cv_certs_check_trust(t, collect, NULL) == 0 && lines.len == 0, "trust file ok");
-		ok(cv_certs_check_trust(g, collect, NULL) == -EINVAL, "garbage trust refused");
+		ok(cv_certs_check_trust(NULL, t, collect, NULL) == 0 && lines.len == 0, "trust file ok");
+		ok(cv_certs_check_trust(NULL, g, collect, NULL) == -EINVAL, "garbage trust refused");
 		is_str(sb_str(&lines), "FAILURE: garbage.txt does not contain a certificate\n",
 		       "garbage trust line");
 		free(t);

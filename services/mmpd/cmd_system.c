@@ -7,8 +7,8 @@
  * Remote syslog servers are stored here; forwarding to them is mmpd's log
  * store's job. "syslog follow" only marks the command as streaming
  * (ctx->follow) and mmpd then streams the log to the shell until Ctrl-C.
- * Reboot and shutdown go through env->system_action, which mmpd carries out
- * after the reply (and after committing the config).
+ * Reboot and shutdown are asked for in ctx->system_action, which mmpd
+ * carries out after the reply (and after committing the config).
  */
 #include "config.h"
 
@@ -20,7 +20,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,9 +29,10 @@
 #include "lib/file.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
-#include "shell/cmd_areas.h"
-#include "shell/screen.h"
-#include "shell/upload.h"
+#include "services/mmpd/cmd_areas.h"
+#include "services/mmpd/cmd_services.h"
+#include "services/mmpd/screen.h"
+#include "services/mmpd/upload.h"
 
 #define MAX_SYSLOG 8
 #define SYSLOG_PORT 514
@@ -205,9 +205,11 @@ static int cmd_health_check(struct mmp_ctx *ctx)
 {
 	const struct mmp_env *env = ctx->env;
 	bool failed = false;
-	struct statvfs vfs;
+	unsigned pct;
+	int r;
 
 	for (const char *const *s = mmp_service_names; *s; s++) {
+		const struct mmp_svc_state *st = mmp_svc_snapshot(ctx, *s);
 		char path[64], title[32];
 
 		snprintf(path, sizeof(path), "%s.enabled", *s);
@@ -222,31 +224,21 @@ static int cmd_health_check(struct mmp_ctx *ctx)
 		} else {
 			mmp_printf(ctx, "SUCCESS: %s configuration complete\n", title);
 		}
-		if (env && env->svc_state) {
-			struct mmp_svc_state st;
-
-			memset(&st, 0, sizeof(st));
-			env->svc_state(env->opaque, *s, &st);
-			if (st.running) {
-				mmp_printf(ctx, "SUCCESS: %s running\n", *s);
-			} else {
-				mmp_printf(ctx, "FAILURE: %s not running%s%s%s\n", *s,
-					   st.last_exit[0] ? " (" : "", st.last_exit,
-					   st.last_exit[0] ? ")" : "");
-				failed = true;
-			}
+		if (st->running) {
+			mmp_printf(ctx, "SUCCESS: %s running\n", *s);
+		} else {
+			mmp_printf(ctx, "FAILURE: %s not running%s%s%s\n", *s,
+				   st->last_exit[0] ? " (" : "", st->last_exit,
+				   st->last_exit[0] ? ")" : "");
+			failed = true;
 		}
 	}
-	if (!env || !env->state_dir) {
+	r = env && env->ops ? env->ops->disk_usage(env->opaque, &pct) : -ENOENT;
+	if (r == -ENOENT) {
 		mmp_printf(ctx, "WARNING: disk usage unknown (no state directory)\n");
-	} else if (statvfs(env->state_dir, &vfs) < 0) {
-		mmp_printf(ctx, "WARNING: disk usage unknown (%s)\n", strerror(errno));
+	} else if (r < 0) {
+		mmp_printf(ctx, "WARNING: disk usage unknown (%s)\n", strerror(-r));
 	} else {
-		/* As df(1): used / (used + available to users), rounded up. */
-		unsigned long long used = (unsigned long long)(vfs.f_blocks - vfs.f_bfree);
-		unsigned long long total = used + vfs.f_bavail;
-		unsigned pct = total ? (unsigned)((used * 100 + total - 1) / total) : 0;
-
 		mmp_printf(ctx, "%s: disk usage %u%%\n",
 			   pct > DISK_WARN_PCT ? "WARNING" : "SUCCESS", pct);
 	}
@@ -364,7 +356,7 @@ static int cmd_backup_snapshot(struct mmp_ctx *ctx)
 	ret = 0;
 out:
 	json_object_put(root);
-	mmp_upload_list_free(files, nfiles);
+	mmp_upfiles_free(files, nfiles);
 	free(bak);
 	free(name);
 	return ret;
@@ -399,7 +391,7 @@ static int cmd_backup_list(struct mmp_ctx *ctx)
 	for (size_t i = 0; i < k; i++)
 		mmp_printf(ctx, "%s\n", names[i]);
 	free(names);
-	mmp_upload_list_free(files, n);
+	mmp_upfiles_free(files, n);
 	return 0;
 }
 
@@ -412,7 +404,7 @@ static bool confirmed(const struct mmp_ctx *ctx)
 
 static bool can_act(const struct mmp_ctx *ctx)
 {
-	return ctx->env && ctx->env->system_action;
+	return ctx->env && ctx->env->can_act;
 }
 
 struct restore_file {
@@ -537,7 +529,7 @@ static int cmd_backup_rollback(struct mmp_ctx *ctx)
 	}
 	doc_replace(ctx->doc, copy);
 	ctx->changed = true;
-	ctx->env->system_action(ctx->env->opaque, "reboot");
+	snprintf(ctx->system_action, sizeof(ctx->system_action), "reboot");
 	ret = 0;
 out:
 	for (size_t i = 0; i < nrf; i++)
@@ -601,7 +593,7 @@ static int cmd_factory_reset(struct mmp_ctx *ctx)
 	if (full)
 		mmp_users_defaults(ctx->doc);
 	ctx->changed = true;
-	ctx->env->system_action(ctx->env->opaque, "reboot");
+	snprintf(ctx->system_action, sizeof(ctx->system_action), "reboot");
 	return 0;
 }
 
@@ -613,7 +605,7 @@ static int cmd_power(struct mmp_ctx *ctx)
 
 	if (!can_act(ctx))
 		return mmp_fail(ctx, "FAILURE: %s is not available", action);
-	ctx->env->system_action(ctx->env->opaque, action);
+	snprintf(ctx->system_action, sizeof(ctx->system_action), "%s", action);
 	return 0;
 }
 

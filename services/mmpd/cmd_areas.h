@@ -3,7 +3,7 @@
 #ifndef MMP_CMD_AREAS_H
 #define MMP_CMD_AREAS_H
 
-#include "shell/cmd.h"
+#include "lib/cmd.h"
 
 extern const struct mmp_area mmp_area_net;	/* hostname ipv4 iface ntp timezone */
 extern const struct mmp_area mmp_area_dns;	/* dns */

@@ -10,14 +10,17 @@
 #include <stdio.h>
 
 #include "lib/conf.h"
-#include "shell/cmd.h"
-#include "shell/upload.h"
+#include "lib/cmd.h"
+#include "services/mmpd/upload.h"
 
 static inline const char *or_none(const char *s)
 {
 	return s && *s ? s : "none";
 }
 
+/* The state of service svc when the command started (env->svc); an
+ * unknown service or no snapshot reads as not installed. */
+const struct mmp_svc_state *mmp_svc_snapshot(const struct mmp_ctx *ctx, const char *svc);
 /* The string at path, or NULL. */
 static inline const char *cstr(struct mmp_ctx *ctx, const char *path)
 {

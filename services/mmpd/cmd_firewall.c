@@ -52,10 +52,10 @@
 #include "lib/file.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
-#include "shell/cmd_areas.h"
-#include "shell/cmd_util.h"
-#include "shell/screen.h"
-#include "shell/users.h"
+#include "services/mmpd/cmd_areas.h"
+#include "services/mmpd/cmd_util.h"
+#include "services/mmpd/screen.h"
+#include "services/mmpd/users.h"
 
 /* The window of "enable confirm <seconds>". */
 #define CONFIRM_MIN 10
@@ -202,25 +202,14 @@ out:
 	return r;
 }
 
-/* Which of a-d is mapped to the kernel interface name (<state>/ifmap,
- * "a=eth0" lines); 0 when none. */
+/* Which of a-d is mapped to the kernel interface name (mmpd's interface
+ * map, in the command's snapshot); 0 when none. */
 static char ifmap_lookup(const struct mmp_env *env, const char *name)
 {
-	char path[4096], *data = NULL, *line, *save = NULL;
-	size_t len;
-	char found = 0;
-
-	if (!env || !env->state_dir)
-		return 0;
-	snprintf(path, sizeof(path), "%s/ifmap", env->state_dir);
-	if (cv_file_read(path, 4096, &data, &len) < 0)
-		return 0;
-	for (line = strtok_r(data, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save))
-		if (line[0] >= 'a' && line[0] <= 'd' && line[1] == '=' && line[2] &&
-		    strcmp(line + 2, name) == 0)
-			found = line[0];
-	free(data);
-	return found;
+	for (int i = 0; env && i < 4; i++)
+		if (env->ifmap[i][0] && strcmp(env->ifmap[i], name) == 0)
+			return (char)('a' + i);
+	return 0;
 }
 
 static void session_find(const struct mmp_ctx *ctx, struct session *s)

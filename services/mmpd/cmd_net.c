@@ -11,7 +11,7 @@
  * read through rtnetlink and the ethtool ioctl (lib/netlink.h); handlers
  * run inside mmpd, so they see its network namespace.
  *
- * The interface map is <state_dir>/ifmap, lines "a=IFNAME" (mmpd writes it
+ * The interface map is mmpd's (<state_dir>/ifmap, lines "a=IFNAME"; mmpd writes it
  * from --iface). An unmapped or absent interface has no observed values.
  * Host name, NTP and time zone are stored only (applied with the image).
  */
@@ -36,9 +36,9 @@
 #include "lib/mem.h"
 #include "lib/netlink.h"
 #include "lib/parse.h"
-#include "shell/cmd_areas.h"
-#include "shell/cmd_util.h"
-#include "shell/screen.h"
+#include "services/mmpd/cmd_areas.h"
+#include "services/mmpd/cmd_util.h"
+#include "services/mmpd/screen.h"
 
 /* Bounds on the stored lists (fail closed rather than grow without end). */
 #define MAX_ROUTES 32
@@ -66,34 +66,19 @@ static bool kernel_ifname_ok(const char *s)
 	return true;
 }
 
-/* Looks up the kernel device of interface ifc in <state_dir>/ifmap. Returns
- * false when there is no map, no line for ifc, or a malformed name. */
+/* The kernel device of interface ifc in mmpd's interface map (the
+ * command's snapshot). False when ifc is unmapped or the name is odd. */
 static bool ifmap_lookup(const struct mmp_ctx *ctx, char ifc, char dev[IF_NAMESIZE])
 {
-	char *path, *text = NULL, *save = NULL;
-	bool found = false;
+	const char *name;
 
-	if (!ctx->env || !ctx->env->state_dir)
+	if (!ctx->env || ifc < 'a' || ifc > 'd')
 		return false;
-	path = xasprintf("%s/ifmap", ctx->env->state_dir);
-	if (cv_file_read(path, 4096, &text, NULL) < 0) {
-		free(path);
+	name = ctx->env->ifmap[ifc - 'a'];
+	if (!kernel_ifname_ok(name))
 		return false;
-	}
-	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		size_t n = strlen(l);
-
-		if (n > 0 && l[n - 1] == '\r')
-			l[--n] = '\0';
-		if (n < 3 || l[0] != ifc || l[1] != '=' || !kernel_ifname_ok(l + 2))
-			continue;
-		snprintf(dev, IF_NAMESIZE, "%s", l + 2);
-		found = true;
-		break;
-	}
-	free(text);
-	free(path);
-	return found;
+	snprintf(dev, IF_NAMESIZE, "%s", name);
+	return true;
 }
 
 /* The kernel's view of the device mapped to ifc: an open rtnetlink socket

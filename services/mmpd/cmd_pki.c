@@ -55,9 +55,9 @@
 #include "lib/conf.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
-#include "shell/cmd_areas.h"
-#include "shell/upload.h"
-#include "shell/users.h"
+#include "services/mmpd/cmd_areas.h"
+#include "services/mmpd/upload.h"
+#include "services/mmpd/users.h"
 
 #define PKI MMP_ROLES_PKI
 #define DEFAULT_DAYS 365u
@@ -85,7 +85,7 @@ static int pki_list(struct mmp_ctx *ctx)
 	mmp_printf(ctx, "User supplied certificates and keys:\n");
 	for (size_t i = 0; i < n; i++)
 		mmp_printf(ctx, "%s\n", files[i].name);
-	mmp_upload_list_free(files, n);
+	mmp_upfiles_free(files, n);
 	return 0;
 }
 
@@ -243,7 +243,7 @@ static int pki_generate(struct mmp_ctx *ctx, bool selfsigned)
 	struct gen_args a;
 	int r = -1;
 
-	if (!ctx->env || !ctx->env->upload_dir)
+	if (!ctx->env || !ctx->env->ops)
 		return mmp_fail(ctx, "FAILURE: Unable to read the upload directory");
 	if (out_name(ctx, base, "key", keyname, sizeof(keyname)) < 0 ||
 	    out_name(ctx, base, selfsigned ? "crt" : "csr", outname, sizeof(outname)) < 0)

@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <assert.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,9 +15,7 @@
 
 #include "lib/mem.h"
 #include "lib/parse.h"
-#include "shell/cmd.h"
-#include "shell/upload.h"
-#include "shell/cmd_areas.h"
+#include "lib/cmd.h"
 
 /* --- roles ------------------------------------------------------------ */
 
@@ -284,30 +281,28 @@ static void compile_cmd(const struct mmp_cmd *c, struct compiled *cc)
 		syntax_bug(c, "a command starts with a keyword");
 }
 
-void mmp_engine_init(void)
+void mmp_engine_init(const struct mmp_area *const *areas, size_t nareas)
 {
 	size_t total = 0, k = 0;
 
 	if (compiled)
 		return;
-	for (size_t a = 0; a < mmp_nareas; a++)
-		total += mmp_areas[a]->ncmds;
-	compiled = xcalloc(total, sizeof(*compiled));
-	for (size_t a = 0; a < mmp_nareas; a++)
-		for (size_t i = 0; i < mmp_areas[a]->ncmds; i++)
-			compile_cmd(&mmp_areas[a]->cmds[i], &compiled[k++]);
+	for (size_t a = 0; a < nareas; a++)
+		total += areas[a]->ncmds;
+	compiled = xcalloc(total ? total : 1, sizeof(*compiled));
+	for (size_t a = 0; a < nareas; a++)
+		for (size_t i = 0; i < areas[a]->ncmds; i++)
+			compile_cmd(&areas[a]->cmds[i], &compiled[k++]);
 	ncompiled = k;
 }
 
 size_t mmp_ncmds(void)
 {
-	mmp_engine_init();
 	return ncompiled;
 }
 
 const struct mmp_cmd *mmp_cmd_at(size_t i)
 {
-	mmp_engine_init();
 	return i < ncompiled ? compiled[i].cmd : NULL;
 }
 
@@ -502,7 +497,6 @@ int mmp_match_line(const char *line, struct mmp_match *ret, struct strbuf *err)
 	char *buf;
 	int rc;
 
-	mmp_engine_init();
 	memset(ret, 0, sizeof(*ret));
 	rc = mmp_tokenize(line, &buf, argv, &argc);
 	if (rc == -EINVAL) {
@@ -623,7 +617,6 @@ static void walk_all(const char *line, bool with_partial, unsigned role, const c
 	size_t argc = 0, len = strlen(line);
 	char *buf = NULL;
 
-	mmp_engine_init();
 	*ret_partial = "";
 	*ret_buf = NULL;
 	if (mmp_tokenize(line, &buf, argv, &argc) < 0)
@@ -638,7 +631,7 @@ static void walk_all(const char *line, bool with_partial, unsigned role, const c
 
 struct complete_state {
 	const char *partial;
-	const struct mmp_env *env;
+	json_object *files;
 	json_object *arr;
 };
 
@@ -652,17 +645,17 @@ static void add_unique(json_object *arr, const char *s)
 
 static void complete_files(struct complete_state *st)
 {
-	struct mmp_upfile *files = NULL;
-	size_t n = 0;
+	size_t n = st->files ? json_object_array_length(st->files) : 0;
 
-	/* Only names a command accepts (no control characters, no dot
-	 * files): a name is typed back into the operator's terminal. */
-	if (mmp_upload_list(st->env, &files, &n) < 0)
-		return;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(files[i].name, st->partial, strlen(st->partial)) == 0)
-			add_unique(st->arr, files[i].name);
-	mmp_upload_list_free(files, n);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(st->files, i));
+
+		/* Only names a command accepts: a name goes back to the
+		 * operator's terminal, so none with control characters. */
+		if (name && cv_parse_filename(name) == 0 &&
+		    strncmp(name, st->partial, strlen(st->partial)) == 0)
+			add_unique(st->arr, name);
+	}
 }
 
 static void complete_one(const struct compiled *c, const struct elem *e, void *opaque)
@@ -698,9 +691,9 @@ static int cmp_json_str(const void *a, const void *b)
 	return strcmp(json_object_get_string(*x), json_object_get_string(*y));
 }
 
-json_object *mmp_complete(const char *line, unsigned role, const struct mmp_env *env)
+json_object *mmp_complete(const char *line, unsigned role, json_object *files)
 {
-	struct complete_state st = { .env = env, .arr = json_object_new_array() };
+	struct complete_state st = { .files = files, .arr = json_object_new_array() };
 	char *buf;
 
 	walk_all(line, true, role, &st.partial, &buf, complete_one, &st);
@@ -766,7 +759,6 @@ void mmp_help_list(const char *prefix, unsigned role, struct strbuf *out)
 {
 	size_t plen = strlen(prefix);
 
-	mmp_engine_init();
 	for (size_t i = 0; i < ncompiled; i++) {
 		const struct mmp_cmd *c = compiled[i].cmd;
 
@@ -872,6 +864,13 @@ int mmp_fail(struct mmp_ctx *ctx, const char *fmt, ...)
 		sb_putc(&ctx->out, '\n');
 	ctx->failed = true;
 	return -1;
+}
+
+void mmp_upfiles_free(struct mmp_upfile *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(files[i].name);
+	free(files);
 }
 
 void mmp_svc_action(struct mmp_ctx *ctx, const char *svc, enum mmp_svc_op op)

@@ -23,9 +23,9 @@
 
 #include "lib/clock.h"
 #include "lib/mem.h"
-#include "shell/cmd_areas.h"
-#include "shell/screen.h"
-#include "shell/users.h"
+#include "services/mmpd/cmd_areas.h"
+#include "services/mmpd/screen.h"
+#include "services/mmpd/users.h"
 
 #define INFO_COL 22
 #define RULE_COL 23
@@ -89,7 +89,7 @@ static int check_password(struct mmp_ctx *ctx, const char *user, const char *pas
 		.user = user,
 		.password = password,
 		.old_password = old,
-		.upload_dir = ctx->env ? ctx->env->upload_dir : NULL,
+		.env = ctx->env,
 		.now = cv_now(),
 		.is_new_user = is_new,
 	};
@@ -378,7 +378,7 @@ static int cmd_rule(struct mmp_ctx *ctx)
 	/* Fail closed: a dictionary check without a dictionary would refuse
 	 * every password, so the file must be there first. */
 	if (r->kind == MMP_RULE_BOOL && value && strcmp(r->name, "check_dictionary") == 0 &&
-	    mmp_dictionary_usable(ctx->env ? ctx->env->upload_dir : NULL, &err) < 0)
+	    mmp_dictionary_usable(ctx->env, &err) < 0)
 		goto fail;
 	if (mmp_user_rule_set(ctx->doc, r, value, &err) < 0)
 		goto fail;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests for the MMP command engine (shell/cmd.c) against the real
+ * Unit tests for the MMP command engine (lib/cmd.c) against the real
  * command tables: every syntax string compiles, the tokenizer, the error
  * texts ("Unknown command: x", "Usage: ...", "Invalid interface \"z\""),
  * typed values of a full match, completion and "?" help, and the role
@@ -20,8 +20,9 @@
 
 #include "lib/conf.h"
 #include "lib/mem.h"
-#include "shell/cmd.h"
-#include "shell/cmd_areas.h"
+#include "lib/cmd.h"
+#include "services/mmpd/cmd_areas.h"
+#include "services/mmpd/upload.h"
 #include "tests/unit/tap.h"
 
 /* --- helpers ---------------------------------------------------------------- */
@@ -79,26 +80,13 @@ static const struct mmp_val *val_of_type(const struct mmp_match *m, enum mmp_arg
 /* A fake mmpd environment: an upload directory and no installed services. */
 static char upload_dir[4096];
 
-static bool fake_installed(void *opaque, const char *svc)
-{
-	return false;
-}
-
-static void fake_state(void *opaque, const char *svc, struct mmp_svc_state *ret)
-{
-	memset(ret, 0, sizeof(*ret));
-}
-
-static void fake_system(void *opaque, const char *action)
-{
-}
-
+/* The upload directory of the handlers: mmp_local_ops on upload_dir. No
+ * service is installed; reboot and shutdown may be asked for. */
+static struct mmp_local_dir updir = { .dirfd = -1 };
 static struct mmp_env env = {
-	.upload_dir = upload_dir,
-	.state_dir = NULL,
-	.svc_installed = fake_installed,
-	.svc_state = fake_state,
-	.system_action = fake_system,
+	.ops = &mmp_local_ops,
+	.opaque = &updir,
+	.can_act = true,
 };
 
 static void touch(const char *name)
@@ -148,10 +136,18 @@ static void test_tables(void)
 {
 	size_t n, bad_roles = 0, bad_handler = 0, bad_help = 0, dup = 0;
 
-	mmp_engine_init(); /* aborts on a malformed syntax string */
-	ok(1, "mmp_engine_init compiles every syntax string");
-	mmp_engine_init();
-	ok(1, "mmp_engine_init is idempotent");
+	size_t total = 0;
+	const struct mmp_cmd *first;
+
+	for (size_t a = 0; a < mmp_nareas; a++)
+		total += mmp_areas[a]->ncmds;
+	mmp_engine_init(mmp_areas, mmp_nareas); /* aborts on a malformed syntax string */
+	ok(mmp_ncmds() == total && total > 100,
+	   "mmp_engine_init compiles every command of every table (%zu)", total);
+	first = mmp_cmd_at(0);
+	mmp_engine_init(&mmp_areas[1], 1);
+	ok(mmp_ncmds() == total && mmp_cmd_at(0) == first,
+	   "a second mmp_engine_init keeps the first tables");
 	n = mmp_ncmds();
 	ok(n > 0, "the tables hold %zu commands", n);
 	ok(mmp_cmd_at(n) == NULL, "mmp_cmd_at past the end is NULL");
@@ -425,9 +421,23 @@ static void test_full_match(void)
 	sb_free(&err);
 }
 
+/* The upload directory's names, as mmpd gives them to mmp_complete(). */
+static json_object *mmpd_names_of(const struct mmp_env *e)
+{
+	json_object *arr = json_object_new_array();
+	struct mmp_upfile *files = NULL;
+	size_t n = 0;
+
+	if (mmp_upload_list(e, &files, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(arr, json_object_new_string(files[i].name));
+	mmp_upfiles_free(files, n);
+	return arr;
+}
+
 static void test_complete(void)
 {
-	json_object *c;
+	json_object *c, *files;
 	bool prefixed = true;
 
 	c = mmp_complete("tu", MMP_ROLE_ADMIN, NULL);
@@ -463,10 +473,11 @@ static void test_complete(void)
 	touch("edge.key");
 	touch("cmsedge-fullchain.cer");
 	touch("core.key");
-	c = mmp_complete("turn certs e", MMP_ROLE_ADMIN, &env);
+	files = mmpd_names_of(&env);
+	c = mmp_complete("turn certs e", MMP_ROLE_ADMIN, files);
 	is_str(arr_str(c), "[\"edge.key\"]", "file names complete from the upload directory");
 	json_object_put(c);
-	c = mmp_complete("turn certs edge.key c", MMP_ROLE_ADMIN, &env);
+	c = mmp_complete("turn certs edge.key c", MMP_ROLE_ADMIN, files);
 	ok(arr_has(c, "cmsedge-fullchain.cer") && arr_has(c, "core.key"),
 	   "the certificate completes too (%s)", arr_str(c));
 	json_object_put(c);
@@ -482,6 +493,13 @@ static void test_complete(void)
 	c = mmp_complete("turn li", MMP_ROLE_CRYPTO, NULL);
 	ok(!arr_has(c, "listen"), "crypto does not see turn listen");
 	json_object_put(c);
+	/* A name with a control character never reaches a terminal. */
+	json_object_array_add(files, json_object_new_string("evil\x1b]0;x\x07.key"));
+	c = mmp_complete("turn certs ", MMP_ROLE_ADMIN, files);
+	ok(json_object_array_length(c) == 3 && !arr_has(c, "evil\x1b]0;x\x07.key"),
+	   "a file name with control characters is not offered (%s)", arr_str(c));
+	json_object_put(c);
+	json_object_put(files);
 }
 
 static void test_help(void)
@@ -587,7 +605,7 @@ int main(void)
 	const char *base = getenv("TMPDIR");
 
 	snprintf(upload_dir, sizeof(upload_dir), "%s/cv-cmd-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(upload_dir)) {
+	if (!mkdtemp(upload_dir) || mmp_local_open(&updir, upload_dir, NULL) < 0) {
 		printf("Bail out! cannot create a temporary directory\n");
 		return 1;
 	}
@@ -598,6 +616,7 @@ int main(void)
 	test_complete();
 	test_help();
 	test_exec();
+	mmp_local_close(&updir);
 	rm_upload_dir();
 	return tap_done();
 }

@@ -39,9 +39,9 @@
 #include "lib/conf.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
-#include "shell/cmd_areas.h"
-#include "shell/cmd_services.h"
-#include "shell/users.h"
+#include "services/mmpd/cmd_areas.h"
+#include "services/mmpd/cmd_services.h"
+#include "services/mmpd/users.h"
 
 struct bind {
 	char iface;
@@ -430,14 +430,20 @@ static void emit_line(void *arg, bool ok, const char *line)
 }
 
 /* The upload file at a config path, when it is set and readable (an
- * unreadable one was reported by check 3). */
-static char *cert_file(struct mmp_ctx *ctx, const char *confpath)
+ * unreadable one was reported by check 3). Borrowed from the document. */
+static const char *cert_file(struct mmp_ctx *ctx, const char *confpath)
 {
 	const char *name = cstr(ctx, confpath);
 
 	if (!name || !mmp_upload_readable(ctx->env, name))
 		return NULL;
-	return xasprintf("%s/%s", ctx->env->upload_dir, name);
+	return name;
+}
+
+/* The checks of certs/ read upload files through mmpd's operations. */
+static int read_upload(void *opaque, const char *name, char **ret, size_t *ret_len)
+{
+	return mmp_upload_read(opaque, name, CV_CERTS_FILE_MAX, ret, ret_len);
 }
 
 static bool is_ident_file(const struct svc_desc *sd, const char *path)
@@ -469,12 +475,13 @@ static int check_certs(struct mmp_ctx *ctx, const struct svc_desc *sd)
 	const char *trust_seen[16];
 	size_t ntrust = 0;
 	struct cert_lines cl = { ctx, 0 };
+	struct cv_certs_reader rd = { read_upload, (void *)ctx->env };
 
-	if (!ctx->env || !ctx->env->upload_dir)
+	if (!ctx->env || !ctx->env->ops)
 		return 0;
 	for (const char *const *p = sd->idents; *p; p++) {
 		char kp[64], cp[64], bp[64];
-		char *key, *crt, *bundle = NULL;
+		const char *key, *crt, *bundle = NULL;
 		bool dup = false;
 
 		snprintf(kp, sizeof(kp), "%s.key", *p);
@@ -497,14 +504,11 @@ static int check_certs(struct mmp_ctx *ctx, const struct svc_desc *sd)
 		if (cstr(ctx, bp))
 			bundle = cert_file(ctx, bp);
 		if (key && crt && (bundle || !cstr(ctx, bp)))
-			cv_certs_check_identity(key, crt, bundle, cv_now(), emit_line, &cl,
+			cv_certs_check_identity(&rd, key, crt, bundle, cv_now(), emit_line, &cl,
 						NULL, NULL);
-		free(key);
-		free(crt);
-		free(bundle);
 	}
 	for (const char *const *f = sd->files; *f; f++) {
-		char *path;
+		const char *path;
 		bool dup = false;
 
 		if (is_ident_file(sd, *f) || !cstr(ctx, *f))
@@ -516,11 +520,11 @@ static int check_certs(struct mmp_ctx *ctx, const struct svc_desc *sd)
 		trust_seen[ntrust++] = cstr(ctx, *f);
 		path = cert_file(ctx, *f);
 		if (path)
-			cv_certs_check_trust(path, emit_line, &cl);
-		free(path);
+			cv_certs_check_trust(&rd, path, emit_line, &cl);
 	}
 	for (const char *const *t = sd->tls; *t; t++) {
-		char tp[64], *path;
+		char tp[64];
+		const char *path;
 		bool dup = false;
 
 		snprintf(tp, sizeof(tp), "tls.%s.trust", *t);
@@ -533,8 +537,7 @@ static int check_certs(struct mmp_ctx *ctx, const struct svc_desc *sd)
 		trust_seen[ntrust++] = cstr(ctx, tp);
 		path = cert_file(ctx, tp);
 		if (path)
-			cv_certs_check_trust(path, emit_line, &cl);
-		free(path);
+			cv_certs_check_trust(&rd, path, emit_line, &cl);
 	}
 	return cl.failures;
 }

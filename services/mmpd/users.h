@@ -4,8 +4,9 @@
  * from libxcrypt, the password policy ("user rule ..."), expiry, login hours
  * ("user duty"), allowed hosts ("user host") and the login check with
  * lockout. Everything works on the config document; nothing here does I/O
- * except reading the uploaded "dictionary" file and, in mmp_user_login, host
- * name lookups for allowed hosts given by name.
+ * except reading the uploaded "dictionary" file (through mmpd's fixed
+ * operations, upload.h) and, in mmp_user_login, host name lookups for
+ * allowed hosts given by name.
  *
  * Document layout (DESIGN.md section 5: secrets are stored hashed):
  *   users.<name>.role           "admin" | "crypto" | "audit" | "appadmin" | "api"
@@ -37,6 +38,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "lib/cmd.h"
 #include "lib/strbuf.h"
 
 #define MMP_DAY_SECONDS 86400
@@ -112,7 +114,7 @@ struct mmp_pw_change {
 	const char *user;
 	const char *password;	  /* the new password */
 	const char *old_password; /* typed by the user (passwd), else NULL */
-	const char *upload_dir;	  /* where "dictionary" lives; NULL: none */
+	const struct mmp_env *env; /* where "dictionary" is read; NULL: none */
 	time_t now;
 	bool is_new_user;	  /* user add: no min_password_age, no history */
 };
@@ -124,7 +126,7 @@ struct mmp_pw_change {
 int mmp_pw_check(json_object *doc, const struct mmp_pw_change *c, struct strbuf *err);
 /* 0 when the uploaded dictionary can be used by check_dictionary; else a
  * negative errno and a line naming the problem in err. */
-int mmp_dictionary_usable(const char *upload_dir, struct strbuf *err);
+int mmp_dictionary_usable(const struct mmp_env *env, struct strbuf *err);
 /* Creates user name with role and password (checked by the caller), to be
  * changed at first login (not for api users, which cannot answer the
  * change prompt). -EEXIST if the user exists. */

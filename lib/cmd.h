@@ -29,6 +29,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "lib/strbuf.h"
 
@@ -121,23 +123,59 @@ struct mmp_svc_state {
 	bool installed;		/* its program exists */
 	bool wanted;		/* mmpd is keeping it running */
 	bool running;		/* started and reported ready */
+	bool failed;		/* it kept crashing; mmpd gave up (last_exit says why) */
 	int pid;
 	unsigned restarts;	/* restarts after crashes since enable */
 	char last_exit[128];	/* "exited with status 1", "killed by signal 9", or "" */
 };
 
-/* What mmpd offers the handlers. Unit tests supply their own. */
+/* Services a snapshot describes, at most. */
+#define MMP_MAX_SVC 8
+
+/* A regular file of the upload directory. */
+struct mmp_upfile {
+	char *name;
+	struct timespec mtime;
+	off_t size;
+};
+
+/*
+ * The fixed operations on the system that a handler may ask for. In mmpd a
+ * handler runs in an unprivileged worker process and each call is a
+ * request to mmpd's privileged side (services/mmpd/mmpd_ops.c), which
+ * checks it against the caller's role before doing it; the unit tests bind
+ * the same operations to a directory of their own (mmp_local_ops,
+ * services/mmpd/upload.c). Names are bare file names of the upload
+ * directory; links are never followed. Each returns 0 or a negative errno.
+ */
+struct mmp_ops {
+	/* Opens the regular file name for reading: *ret_fd (the caller closes
+	 * it) and its size. */
+	int (*open)(void *opaque, const char *name, int *ret_fd, size_t *ret_size);
+	/* Writes name atomically with mode; with excl, -EEXIST if it exists. */
+	int (*write)(void *opaque, const char *name, const void *data, size_t len, mode_t mode,
+		     bool excl);
+	int (*remove)(void *opaque, const char *name);
+	/* The regular files, oldest first (the caller frees the list with
+	 * mmp_upfiles_free). */
+	int (*list)(void *opaque, struct mmp_upfile **ret, size_t *ret_n);
+	/* Use of the file system that holds the configuration, in percent. */
+	int (*disk_usage)(void *opaque, unsigned *ret_pct);
+};
+
+void mmp_upfiles_free(struct mmp_upfile *files, size_t n);
+
+/* What the handlers know of the system: the fixed operations and a
+ * snapshot taken when the command started. Unit tests fill their own. */
 struct mmp_env {
-	const char *upload_dir;	/* flat directory of keys, certificates, bundles */
-	const char *state_dir;
+	const struct mmp_ops *ops; /* NULL: no upload directory */
 	void *opaque;
-	bool (*svc_installed)(void *opaque, const char *svc);
-	void (*svc_state)(void *opaque, const char *svc, struct mmp_svc_state *ret);
-	/* "reboot", "shutdown": carried out after the reply is sent. */
-	void (*system_action)(void *opaque, const char *action);
-	/* Writes the streamed lines of "syslog follow"-like commands; NULL when
-	 * the caller cannot stream. */
-	void *reserved;
+	/* Kernel names of the interfaces a-d ("" when unmapped). */
+	char ifmap[4][16];
+	/* The state of each service of mmp_service_names, in that order. */
+	struct mmp_svc_state svc[MMP_MAX_SVC];
+	/* The command may ask for a reboot or shutdown (ctx->system_action). */
+	bool can_act;
 };
 
 struct mmp_svc_action {
@@ -163,11 +201,16 @@ struct mmp_ctx {
 	size_t nactions;
 	/* Set by the handler for streaming commands ("syslog follow"). */
 	bool follow;
+	/* "reboot" or "shutdown": carried out by mmpd once the change is
+	 * committed and the reply is sent ("" for none). */
+	char system_action[16];
 };
 
-/* Compiles every table; aborts on a malformed syntax string (a programming
- * error that the unit tests catch). Idempotent. */
-void mmp_engine_init(void);
+/* Compiles every table of areas (in "help" order); aborts on a malformed
+ * syntax string (a programming error that the unit tests catch).
+ * Idempotent: the first call's tables stay. Nothing below knows any
+ * command before it was called. */
+void mmp_engine_init(const struct mmp_area *const *areas, size_t nareas);
 
 /* The result of matching one line. Token strings are owned by it. */
 struct mmp_match {
@@ -191,8 +234,9 @@ void mmp_match_free(struct mmp_match *m);
 
 /* Candidates for the last (possibly empty) token of line that role may use,
  * one per json array entry. Arguments of a closed set complete to values
- * (interfaces a-d; files from env->upload_dir when env is given). */
-json_object *mmp_complete(const char *line, unsigned role, const struct mmp_env *env);
+ * (interfaces a-d; file arguments to the names in files, a json array of
+ * strings, when given). */
+json_object *mmp_complete(const char *line, unsigned role, json_object *files);
 /* The "?" listing for what may follow line: one "  token  help" row each,
  * and "  <cr>" when line is already a whole command. */
 void mmp_help_next(const char *line, unsigned role, struct strbuf *out);

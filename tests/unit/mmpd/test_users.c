@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests for MMP user accounts (shell/users.c, shell/cmd_user.c):
+ * Unit tests for MMP user accounts (services/mmpd/users.c, services/mmpd/cmd_user.c):
  * hashing, every password rule accepting and refusing, history, expiry,
  * duty hours, the login check with lockout and unlock, and the user
  * commands run through the command engine. Every clock is a fixed value
@@ -18,9 +18,10 @@
 
 #include "lib/clock.h"
 #include "lib/mem.h"
-#include "shell/cmd.h"
-#include "shell/cmd_areas.h"
-#include "shell/users.h"
+#include "lib/cmd.h"
+#include "services/mmpd/cmd_areas.h"
+#include "services/mmpd/upload.h"
+#include "services/mmpd/users.h"
 #include "tests/unit/tap.h"
 
 /* Sat 2024-06-15 12:00:00 UTC. */
@@ -28,6 +29,9 @@
 #define DAY MMP_DAY_SECONDS
 
 static char upload_dir[] = "/tmp/test_users.XXXXXX";
+/* The handlers' upload directory: mmp_local_ops on upload_dir. */
+static struct mmp_local_dir updir = { .dirfd = -1 };
+static struct mmp_env env = { .ops = &mmp_local_ops, .opaque = &updir };
 
 static json_object *new_doc(void)
 {
@@ -52,7 +56,7 @@ static const char *check(json_object *doc, const char *user, const char *pw, con
 			 bool is_new, time_t now)
 {
 	static char buf[4096];
-	struct mmp_pw_change c = { user, pw, old, upload_dir, now, is_new };
+	struct mmp_pw_change c = { user, pw, old, &env, now, is_new };
 	struct strbuf err = STRBUF_INIT;
 	int r = mmp_pw_check(doc, &c, &err);
 
@@ -317,7 +321,7 @@ static void test_each_rule(void)
 		is_str(check(doc, "bob", "Tr0ub4dor", NULL, true, T0),
 		       "The file \"dictionary\" has not been uploaded (check_dictionary)\n",
 		       "a missing dictionary fails closed");
-		ok(mmp_dictionary_usable(upload_dir, &err) == -ENOENT,
+		ok(mmp_dictionary_usable(&env, &err) == -ENOENT,
 		   "mmp_dictionary_usable: missing");
 		fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		ok(fd >= 0 && ftruncate(fd, MMP_DICTIONARY_MAX + 1) == 0, "make a big dictionary");
@@ -636,7 +640,6 @@ static void test_login(void)
 
 /* --- the commands through the engine --------------------------------------------- */
 
-static struct mmp_env env;
 /* Non-zero: the role of the caller, whatever the document says. */
 static unsigned force_role;
 
@@ -692,7 +695,6 @@ static void test_commands(void)
 	json_object *doc = json_object_new_object();
 	char out[4096];
 
-	env.upload_dir = upload_dir;
 	mmp_users_defaults(doc);
 
 	ok(run(&doc, "admin", "user add bob crypto", "Pw.12345", "Pw.12346", NULL, out,
@@ -922,10 +924,11 @@ int main(void)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	setenv("CONVENE_TEST_NOW", "1718452800", 1);
-	if (!mkdtemp(upload_dir)) {
+	if (!mkdtemp(upload_dir) || mmp_local_open(&updir, upload_dir, NULL) < 0) {
 		perror("mkdtemp");
 		return 1;
 	}
+	mmp_engine_init(mmp_areas, mmp_nareas);
 	ok(cv_now() == T0, "CONVENE_TEST_NOW pins the clock");
 	test_hashing();
 	test_defaults();
@@ -938,6 +941,7 @@ int main(void)
 	test_login();
 	test_commands();
 	test_tables_agree();
+	mmp_local_close(&updir);
 	cmd = xasprintf("%s/%s", upload_dir, MMP_DICTIONARY_FILE);
 	unlink(cmd);
 	free(cmd);

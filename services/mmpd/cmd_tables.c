@@ -2,7 +2,7 @@
 /* The list of command areas. The order is the order of "help". */
 #include "config.h"
 
-#include "shell/cmd_areas.h"
+#include "services/mmpd/cmd_areas.h"
 
 const struct mmp_area *const mmp_areas[] = {
 	&mmp_area_net,

@@ -41,9 +41,10 @@
 #include "lib/file.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
-#include "shell/cmd.h"
-#include "shell/cmd_areas.h"
-#include "shell/users.h"
+#include "lib/cmd.h"
+#include "services/mmpd/cmd_areas.h"
+#include "services/mmpd/upload.h"
+#include "services/mmpd/users.h"
 
 /* --- hashing ------------------------------------------------------------ */
 
@@ -521,19 +522,12 @@ static size_t longest_run(const uint32_t *cps, size_t n, bool digits)
 
 /* 1 when password is, or contains, a word of the dictionary file; 0 when
  * not; a negative errno (with a line in err) when the file is unusable. */
-static int dictionary_match(const char *upload_dir, const char *password, struct strbuf *err)
+static int dictionary_match(const struct mmp_env *env, const char *password, struct strbuf *err)
 {
-	char *path, *text = NULL, *line, *save = NULL;
+	char *text = NULL, *line, *save = NULL;
 	int r;
 
-	if (!upload_dir) {
-		sb_puts(err, "The file \"" MMP_DICTIONARY_FILE
-			     "\" has not been uploaded (check_dictionary)\n");
-		return -ENOENT;
-	}
-	path = xasprintf("%s/%s", upload_dir, MMP_DICTIONARY_FILE);
-	r = cv_file_read(path, MMP_DICTIONARY_MAX, &text, NULL);
-	free(path);
+	r = mmp_upload_read(env, MMP_DICTIONARY_FILE, MMP_DICTIONARY_MAX, &text, NULL);
 	if (r == -ENOENT) {
 		sb_puts(err, "The file \"" MMP_DICTIONARY_FILE
 			     "\" has not been uploaded (check_dictionary)\n");
@@ -575,9 +569,9 @@ static int dictionary_match(const char *upload_dir, const char *password, struct
 	return r;
 }
 
-int mmp_dictionary_usable(const char *upload_dir, struct strbuf *err)
+int mmp_dictionary_usable(const struct mmp_env *env, struct strbuf *err)
 {
-	int r = dictionary_match(upload_dir, "", err);
+	int r = dictionary_match(env, "", err);
 
 	return r < 0 ? r : 0;
 }
@@ -724,7 +718,7 @@ int mmp_pw_check(json_object *doc, const struct mmp_pw_change *c, struct strbuf 
 	if (mmp_user_rule_value(doc, "no_palindrome") && is_palindrome(cps, n))
 		sb_puts(err, "Password must not be a palindrome (no_palindrome)\n");
 	if (mmp_user_rule_value(doc, "check_dictionary") &&
-	    dictionary_match(c->upload_dir, c->password, err) == 1)
+	    dictionary_match(c->env, c->password, err) == 1)
 		sb_puts(err,
 			"Password must not be or contain a dictionary word (check_dictionary)\n");
 	explicit_bzero(cps, sizeof(cps));

@@ -109,10 +109,10 @@
 #include "lib/conf.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
-#include "shell/cmd_areas.h"
-#include "shell/cmd_services.h"
-#include "shell/screen.h"
-#include "shell/users.h"
+#include "services/mmpd/cmd_areas.h"
+#include "services/mmpd/cmd_services.h"
+#include "services/mmpd/screen.h"
+#include "services/mmpd/users.h"
 
 #define ADMIN MMP_ROLE_ADMIN
 
@@ -315,10 +315,19 @@ static int check_text(struct mmp_ctx *ctx, const char *what, const char *s, size
 	return 0;
 }
 
+const struct mmp_svc_state *mmp_svc_snapshot(const struct mmp_ctx *ctx, const char *svc)
+{
+	static const struct mmp_svc_state none;
+
+	for (size_t i = 0; ctx->env && mmp_service_names[i] && i < MMP_MAX_SVC; i++)
+		if (strcmp(mmp_service_names[i], svc) == 0)
+			return &ctx->env->svc[i];
+	return &none;
+}
+
 static bool svc_installed(const struct mmp_ctx *ctx, const char *svc)
 {
-	return ctx->env && ctx->env->svc_installed &&
-	       ctx->env->svc_installed(ctx->env->opaque, svc);
+	return mmp_svc_snapshot(ctx, svc)->installed;
 }
 
 /* "<svc> enable|disable|restart" for every service. */
@@ -443,16 +452,14 @@ static int cb_av1(struct mmp_ctx *ctx)
 
 static int wa_status(struct mmp_ctx *ctx)
 {
-	struct mmp_svc_state st = { 0 };
+	const struct mmp_svc_state *st = mmp_svc_snapshot(ctx, "webadmin");
 	int64_t port = cv_conf_get_int(ctx->doc, "webadmin.port", 0);
 	bool enabled = svc_enabled(ctx, "webadmin");
 	const char *state;
 
-	if (ctx->env && ctx->env->svc_state)
-		ctx->env->svc_state(ctx->env->opaque, "webadmin", &st);
 	if (!enabled)
 		state = "webadmin disabled";
-	else if (st.running)
+	else if (st->running)
 		state = "webadmin running";
 	else
 		state = "webadmin not running";

@@ -25,9 +25,9 @@
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "lib/resolver.h"
-#include "shell/cmd_areas.h"
-#include "shell/cmd_util.h"
-#include "shell/screen.h"
+#include "services/mmpd/cmd_areas.h"
+#include "services/mmpd/cmd_util.h"
+#include "services/mmpd/screen.h"
 
 /* Bounds on the stored lists (fail closed rather than grow without end). */
 #define MAX_FWD_ZONES 32

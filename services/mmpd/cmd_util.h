@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "lib/conf.h"
-#include "shell/cmd.h"
+#include "lib/cmd.h"
 
 /* "<area>.<if>.<key>" (or "<area>.<if>" when key is NULL). */
 static inline const char *ipath(char *buf, size_t n, const char *area, char ifc, const char *key)
