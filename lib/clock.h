@@ -15,9 +15,10 @@
 #include <time.h>
 
 time_t cv_now(void);
-/* A factor for mmpd's supervisor delays (back-off, healthy time): 1 in the
- * installed programs; the test builds read CONVENE_BACKOFF_SCALE so that
- * the supervisor tests need not wait 30 s for a restart. */
+/* A factor for mmpd's delays (the supervisor's back-off and healthy time,
+ * the IPC frame and idle deadlines): 1 in the installed programs; the test
+ * builds read CONVENE_BACKOFF_SCALE so that the tests need not wait 30 s
+ * for a restart or 10 s for a deadline. */
 double cv_delay_scale(void);
 
 #endif

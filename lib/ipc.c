@@ -88,6 +88,11 @@ static json_object *parse_object(const uint8_t *p, size_t n)
 	return o;
 }
 
+static uint32_t frame_len(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 int cv_ipc_read(int fd, json_object **ret_msg)
 {
 	uint8_t hdr[4];
@@ -116,30 +121,157 @@ int cv_ipc_read(int fd, json_object **ret_msg)
 	return 0;
 }
 
-void cv_ipc_rx_init(struct cv_ipc_rx *rx)
+/* --- frames with a descriptor ------------------------------------------------------ */
+
+void cv_ipc_put_fd(struct msghdr *mh, void *cbuf, int fd)
+{
+	struct cmsghdr *c;
+
+	memset(cbuf, 0, CMSG_SPACE(sizeof(int)));
+	mh->msg_control = cbuf;
+	mh->msg_controllen = CMSG_SPACE(sizeof(int));
+	c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+}
+
+void cv_ipc_take_fds(struct msghdr *mh, int *fd)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		size_t nfd;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfd; i++) {
+			int x;
+
+			memcpy(&x, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*fd < 0)
+				*fd = x;
+			else
+				close(x);
+		}
+	}
+}
+
+int cv_ipc_send_fd(int sock, json_object *msg, int fd, size_t max)
+{
+	size_t len;
+	char *frame = cv_ipc_encode(msg, &len);
+	char cbuf[CV_IPC_CMSG_SPACE];
+	struct iovec iov = { frame, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+	int r = 0;
+
+	if (len - 4 > max) {
+		free(frame);
+		return -EMSGSIZE;
+	}
+	if (fd >= 0)
+		cv_ipc_put_fd(&mh, cbuf, fd);
+	/* The descriptor goes with the first bytes; the rest follows. */
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n < len)
+		r = write_all(sock, frame + n, len - (size_t)n);
+	free(frame);
+	return r;
+}
+
+/* Reads len bytes; a descriptor that comes with them lands in *fd (the
+ * first one; later ones are closed). */
+static int recv_all_fd(int sock, uint8_t *p, size_t len, int *fd)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		char cbuf[CV_IPC_CMSG_SPACE];
+		struct iovec iov = { p + got, len - got };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		cv_ipc_take_fds(&mh, fd);
+		if (n == 0)
+			return -EPIPE;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+int cv_ipc_recv_fd(int sock, json_object **ret_msg, int *ret_fd, size_t max)
+{
+	uint8_t hdr[4], *body;
+	uint32_t n;
+	json_object *o;
+	int fd = -1, r;
+
+	r = recv_all_fd(sock, hdr, 4, &fd);
+	if (r < 0)
+		goto fail;
+	n = frame_len(hdr);
+	if (n > max) {
+		r = -EMSGSIZE;
+		goto fail;
+	}
+	body = xmalloc(n ? n : 1);
+	r = recv_all_fd(sock, body, n, &fd);
+	if (r < 0) {
+		free(body);
+		r = r == -EPIPE ? -EBADMSG : r;
+		goto fail;
+	}
+	o = parse_object(body, n);
+	free(body);
+	if (!o) {
+		r = -EBADMSG;
+		goto fail;
+	}
+	*ret_msg = o;
+	*ret_fd = fd;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+void cv_ipc_rx_init_max(struct cv_ipc_rx *rx, size_t max)
 {
 	rx->buf = NULL;
 	rx->len = 0;
 	rx->cap = 0;
+	rx->max = max;
+}
+
+void cv_ipc_rx_init(struct cv_ipc_rx *rx)
+{
+	cv_ipc_rx_init_max(rx, CV_IPC_MAX);
 }
 
 void cv_ipc_rx_free(struct cv_ipc_rx *rx)
 {
 	free(rx->buf);
-	cv_ipc_rx_init(rx);
-}
-
-static uint32_t frame_len(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	cv_ipc_rx_init_max(rx, rx->max);
 }
 
 int cv_ipc_rx_feed(struct cv_ipc_rx *rx, const void *data, size_t n)
 {
-	if (rx->len >= 4 && frame_len(rx->buf) > CV_IPC_MAX)
+	if (rx->len >= 4 && frame_len(rx->buf) > rx->max)
 		return -EMSGSIZE;
 	/* Never hold more than one maximal frame and the start of the next. */
-	if (rx->len + n > 2 * ((size_t)CV_IPC_MAX + 4))
+	if (rx->len + n > 2 * (rx->max + 4))
 		return -EMSGSIZE;
 	if (rx->len + n > rx->cap) {
 		size_t cap = rx->cap ? rx->cap : 4096;
@@ -151,7 +283,7 @@ int cv_ipc_rx_feed(struct cv_ipc_rx *rx, const void *data, size_t n)
 	}
 	memcpy(rx->buf + rx->len, data, n);
 	rx->len += n;
-	if (rx->len >= 4 && frame_len(rx->buf) > CV_IPC_MAX)
+	if (rx->len >= 4 && frame_len(rx->buf) > rx->max)
 		return -EMSGSIZE;
 	return 0;
 }
@@ -164,7 +296,7 @@ int cv_ipc_rx_next(struct cv_ipc_rx *rx, json_object **ret_msg)
 	if (rx->len < 4)
 		return 0;
 	n = frame_len(rx->buf);
-	if (n > CV_IPC_MAX)
+	if (n > rx->max)
 		return -EMSGSIZE;
 	if (rx->len < 4 + (size_t)n)
 		return 0;

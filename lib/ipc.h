@@ -27,6 +27,7 @@
 #include <json-c/json.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define CV_IPC_MAX (1u << 20)
 #define CV_DEFAULT_SOCKET "/run/convene/mmpd.sock"
@@ -39,16 +40,36 @@ int cv_ipc_write(int fd, json_object *msg);
 /* -EPIPE on a clean end of stream, -EMSGSIZE, -EBADMSG on a bad frame. */
 int cv_ipc_read(int fd, json_object **ret_msg);
 
+/* Frames that carry a descriptor (mmpd and the workers it starts for each
+ * command, services/mmpd/mmpd_job.c): the descriptor travels as
+ * SCM_RIGHTS with the frame's bytes. Blocking; max caps the frame. A
+ * second descriptor that comes with one frame is closed. *ret_fd is -1
+ * when the frame came without one. */
+int cv_ipc_send_fd(int sock, json_object *msg, int fd, size_t max);
+int cv_ipc_recv_fd(int sock, json_object **ret_msg, int *ret_fd, size_t max);
+/* The pieces of those two, for a non-blocking sender or receiver (mmpd's
+ * side, services/mmpd/mmpd_job.c): puts fd as SCM_RIGHTS into mh, whose
+ * control buffer cbuf holds CV_IPC_CMSG_SPACE bytes; takes the descriptors
+ * mh received, keeping the first in *fd when it is -1 and closing others. */
+#define CV_IPC_CMSG_SPACE CMSG_SPACE(sizeof(int) * 4)
+struct msghdr;
+void cv_ipc_put_fd(struct msghdr *mh, void *cbuf, int fd);
+void cv_ipc_take_fds(struct msghdr *mh, int *fd);
+
 /* Incremental receiver for an event loop (the mmpd side). */
 struct cv_ipc_rx {
 	uint8_t *buf;
 	size_t len;
 	size_t cap;
+	size_t max; /* largest frame accepted: CV_IPC_MAX unless set */
 };
 
+/* A receiver for frames of at most CV_IPC_MAX bytes. */
 void cv_ipc_rx_init(struct cv_ipc_rx *rx);
+/* A receiver for frames of at most max bytes. */
+void cv_ipc_rx_init_max(struct cv_ipc_rx *rx, size_t max);
 void cv_ipc_rx_free(struct cv_ipc_rx *rx);
-/* Appends received bytes; -EMSGSIZE if a frame announces more than CV_IPC_MAX. */
+/* Appends received bytes; -EMSGSIZE if a frame announces more than its max. */
 int cv_ipc_rx_feed(struct cv_ipc_rx *rx, const void *data, size_t n);
 /* 1 and *ret_msg when a whole frame was taken, 0 when more bytes are needed,
  * -EBADMSG when the frame is not one JSON object. */

@@ -2,6 +2,7 @@
 /* Growable string buffer. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,4 +97,62 @@ char *sb_steal(struct strbuf *sb)
 
 	sb_init(sb);
 	return p;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (n bytes left) that is not
+ * a C1 control, or 0. */
+static size_t utf8_ok(const unsigned char *p, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates, past U+10FFFF, C1 controls. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return len;
+}
+
+void sb_put_escaped(struct strbuf *sb, const char *s, size_t n, bool keep_lines)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t k;
+
+		if (c >= 0x20 && c < 0x7f) {
+			size_t run = i;
+
+			while (run < n && p[run] >= 0x20 && p[run] < 0x7f)
+				run++;
+			sb_put(sb, s + i, run - i);
+			i = run;
+		} else if (keep_lines && (c == '\n' || c == '\t')) {
+			sb_putc(sb, (char)c);
+			i++;
+		} else if (c >= 0x80 && (k = utf8_ok(p + i, n - i)) > 0) {
+			sb_put(sb, s + i, k);
+			i += k;
+		} else {
+			sb_printf(sb, "\\x%02x", c);
+			i++;
+		}
+	}
 }

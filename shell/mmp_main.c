@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -235,9 +236,29 @@ static json_object *recv_msg(void)
 	return msg;
 }
 
+/* mmpd closes a connection that stayed idle for a long time (its
+ * MMPD_IDLE_MS): an operator who comes back to the prompt gets a new one,
+ * as the same user, before the next request goes out. */
+static void reconnect_if_closed(void)
+{
+	struct pollfd p = { .fd = g.fd, .events = POLLIN };
+	char c;
+	int fd;
+
+	if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP)) ||
+	    recv(g.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+		return;
+	fd = cv_ipc_connect(g.socket_path);
+	if (fd < 0)
+		die_lost(fd);
+	close(g.fd);
+	g.fd = fd;
+}
+
 /* Sends req (taking it) and returns the reply (caller puts it). */
 static json_object *transact(json_object *req)
 {
+	reconnect_if_closed();
 	send_msg(req);
 	json_object_put(req);
 	return recv_msg();
@@ -266,13 +287,24 @@ static bool reply_error(json_object *reply)
 	return true;
 }
 
+/* Writes text from mmpd to the terminal: nothing in it (a file name, a
+ * log line) may be an escape sequence for the terminal (strbuf.h). */
+static void put_text(const char *s, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_put_escaped(&sb, s, n, true);
+	fwrite(sb_str(&sb), 1, sb.len, stdout);
+	sb_free(&sb);
+}
+
 static void print_output(json_object *reply)
 {
 	size_t n;
 	const char *s = get_str(reply, "output", &n);
 
 	if (s && n)
-		fwrite(s, 1, n, stdout);
+		put_text(s, n);
 	flush_stdout();
 }
 
@@ -527,7 +559,7 @@ static int follow_stream(bool *stopped)
 			die_lost(r);
 		line = get_str(msg, "line", &n);
 		if (line) {
-			fwrite(line, 1, n, stdout);
+			put_text(line, n);
 			fputc('\n', stdout);
 			flush_stdout();
 		}
@@ -749,7 +781,7 @@ static bool in_quotes(const char *s)
 static void print_below(const char *text, size_t n)
 {
 	fputc('\n', stdout);
-	fwrite(text, 1, n, stdout);
+	put_text(text, n);
 	if (n > 0 && text[n - 1] != '\n')
 		fputc('\n', stdout);
 	flush_stdout();

@@ -226,6 +226,11 @@ static int cmd_health_check(struct mmp_ctx *ctx)
 		}
 		if (st->running) {
 			mmp_printf(ctx, "SUCCESS: %s running\n", *s);
+		} else if (st->failed) {
+			mmp_printf(ctx, "FAILURE: %s failed and is not restarted (%s); \"%s "
+					"restart\" tries again\n",
+				   *s, st->last_exit, *s);
+			failed = true;
 		} else {
 			mmp_printf(ctx, "FAILURE: %s not running%s%s%s\n", *s,
 				   st->last_exit[0] ? " (" : "", st->last_exit,

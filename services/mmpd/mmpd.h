@@ -9,6 +9,8 @@
 #include <json-c/json.h>
 #include <net/if.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include "lib/cmd.h"
@@ -16,6 +18,18 @@
 
 struct mmpd_super;
 struct mmpd_logstore;
+struct mmpd_job;
+struct mmpd_ipc;
+
+/* The user mmpd's workers run as (mmpd_job.c): it owns nothing. */
+#define MMPD_HELPER_USER "convene-helper"
+
+/* The MMP user a request runs for, and the role mmpd found for it. */
+struct mmpd_caller {
+	char user[64];
+	unsigned role;
+	uid_t uid; /* of the connection */
+};
 
 struct mmpd {
 	uv_loop_t *loop;
@@ -26,11 +40,16 @@ struct mmpd {
 	char *conf_path;	/* <state-dir>/config.json */
 	char *log_path;		/* <state-dir>/log/convene.log */
 	char ifmap[4][IF_NAMESIZE]; /* kernel names of a, b, c, d ("" if unmapped) */
+	char *etc_dir;		/* --system-users: where passwd, shadow, group live */
 	json_object *doc;	/* the committed config document */
+	uint64_t gen;		/* bumped at every commit of doc */
 	struct mmpd_super *super;
 	struct mmpd_logstore *logs;
 	struct mmp_local_dir upload; /* the upload directory, for mmp_local_ops */
-	uv_pipe_t server;
+	struct mmpd_ipc *ipc;	/* the clients (mmpd_ipc.c) */
+	struct mmpd_job *jobs;	/* workers running or being reaped */
+	uid_t helper_uid;	/* MMPD_HELPER_USER */
+	gid_t helper_gid;
 	uv_signal_t sigterm, sigint, sighup;
 	bool stopping;
 };
@@ -75,6 +94,49 @@ int mmpd_fw_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc, st
 void mmpd_env_snapshot(struct mmpd *d, struct mmp_env *env);
 /* The upload directory's file names (for completion); caller puts. */
 json_object *mmpd_upload_names(struct mmpd *d);
+
+/* --- the privileged operations (mmpd_ops.c) ---
+ * One request of a worker: checks who may ask for op, does it and returns
+ * the reply (with "status": 0 or a negative errno). in_fd is a descriptor
+ * that came with the request (-1: none; the caller closes it); *ret_fd is
+ * one to send with the reply (-1: none; the caller sends and closes it). */
+json_object *mmpd_ops_call(struct mmpd *d, const struct mmpd_caller *who, const char *op,
+			   json_object *req, int in_fd, int *ret_fd);
+
+/* --- jobs: the worker processes of commands and logins (mmpd_job.c,
+ * mmpd_worker.c) --- */
+/* The worker's end of its socketpair, and the largest frame either side
+ * takes (a configuration document, at most CV_CONF_MAX, and an output). */
+#define MMPD_JOB_FD 3
+/* Jobs running at once (further ones wait in line, mmpd_ipc.c). */
+#define MMPD_JOBS_MAX 32
+#define MMPD_JOB_FRAME_MAX (8u << 20)
+/* Called once on mmpd's loop: result is the worker's result (borrowed),
+ * or NULL when it did not finish, with the reason in why. */
+typedef void (*mmpd_job_done_fn)(struct mmpd *d, json_object *result, const char *why,
+				 void *opaque);
+/* Gives a worker of who's identity (an idle one, the spare, or a new one)
+ * the job init (taken): {"kind":"run" or "login", "doc", "user", "role",
+ * "from", "env", and "line" and "input", or "login_user" and "password"};
+ * done(opaque) follows. -EAGAIN when no worker can be started. */
+int mmpd_job_start(struct mmpd *d, const struct mmpd_caller *who, json_object *init,
+		   mmpd_job_done_fn done, void *opaque);
+/* The worker's main (mmpd --worker UID GID, mmpd_worker.c). */
+int mmpd_worker_main(int argc, char **argv);
+/* The snapshot of env as the worker gets it in its init frame, and back. */
+json_object *mmpd_env_to_json(const struct mmp_env *env);
+void mmpd_env_from_json(json_object *o, struct mmp_env *env);
+/* Starts the spare worker (at start), and sends the idle workers away
+ * (when mmpd stops). */
+void mmpd_jobs_start(struct mmpd *d);
+void mmpd_jobs_stop(struct mmpd *d);
+/* The jobs started with opaque will not call done any more. */
+void mmpd_job_forget(struct mmpd *d, void *opaque);
+/* Jobs whose result has not come yet. */
+size_t mmpd_jobs_running(const struct mmpd *d);
+/* Finds MMPD_HELPER_USER (-ENOENT when there is none, -EPERM when it is
+ * root's uid or gid); without root, workers stay mmpd's user. */
+int mmpd_helper_lookup(struct mmpd *d);
 
 /* --- IPC server (mmpd_ipc.c) --- */
 int mmpd_ipc_listen(struct mmpd *d);

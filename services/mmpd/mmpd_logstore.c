@@ -230,24 +230,20 @@ static void logstore_notify(struct mmpd_logstore *ls, const char *line)
 
 void mmpd_logstore_write(struct mmpd_logstore *ls, const char *line)
 {
-	size_t len;
-	char *buf;
+	struct strbuf sb = STRBUF_INIT;
 
 	if (!ls)
 		return;
-	len = strlen(line);
-	buf = xmalloc(len + 2);
-	memcpy(buf, line, len);
-	/* One entry is one line in the file. */
-	for (size_t i = 0; i < len; i++)
-		if (buf[i] == '\n' || buf[i] == '\r')
-			buf[i] = ' ';
-	buf[len] = '\n';
-	buf[len + 1] = '\0';
-	logstore_append(ls, buf, len + 1);
-	buf[len] = '\0';
-	logstore_notify(ls, buf);
-	free(buf);
+	/* One entry is one line in the file, and nothing in it can drive the
+	 * terminal of whoever reads the log (cat, syslog follow): a newline,
+	 * an escape sequence or a stray byte from a file name, a user name or
+	 * a service's output is written as "\xHH". */
+	sb_put_escaped(&sb, line, strlen(line), false);
+	sb_putc(&sb, '\n');
+	logstore_append(ls, sb.buf, sb.len);
+	sb.buf[--sb.len] = '\0';
+	logstore_notify(ls, sb.buf);
+	sb_free(&sb);
 }
 
 void mmpd_logstore_log(struct mmpd_logstore *ls, const char *tag, int level, const char *msg)

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,6 +109,18 @@ static void default_ifmap(struct mmpd *d)
 		memcpy(d->ifmap[i], devs[i].name, IF_NAMESIZE);
 }
 
+/* Room for MMPD_CONN_MAX clients, the workers' sockets and the services'
+ * pipes: the soft limit goes up to the hard one. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /* --- logging into the log store --- */
 
 static void log_sink(int level, const char *msg, void *opaque)
@@ -147,6 +161,7 @@ static void begin_stop(struct mmpd *d, void (*done)(struct mmpd *))
 		return;
 	d->stopping = true;
 	mmpd_ipc_close(d);
+	mmpd_jobs_stop(d);
 	mmpd_super_shutdown(d->super, done);
 }
 
@@ -226,6 +241,9 @@ int main(int argc, char **argv)
 	char ifmap[4][IF_NAMESIZE] = { { 0 } };
 	int c, r;
 
+	/* The worker of one command (mmpd_worker.c), started by mmpd itself. */
+	if (argc >= 2 && strcmp(argv[1], "--worker") == 0)
+		return mmpd_worker_main(argc, argv);
 	saved_argv = argv;
 	d->state_dir = xstrdup(CV_DEFAULT_STATE_DIR);
 	d->socket_path = xstrdup(CV_DEFAULT_SOCKET);
@@ -269,7 +287,7 @@ int main(int argc, char **argv)
 					optarg);
 				return 2;
 			}
-			mmpd_users_enable(optarg ? optarg : "/etc");
+			mmpd_users_enable(d, optarg ? optarg : "/etc");
 			break;
 		case 'h':
 			usage(stdout);
@@ -328,6 +346,19 @@ int main(int argc, char **argv)
 		free(sockdir);
 	}
 	cv_log_open("mmpd");
+	/* A client that hangs up before its answer is written must cost its
+	 * connection, not mmpd (issue 14): every write to a closed peer then
+	 * fails with EPIPE instead of killing the process. */
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	if ((r = mmpd_helper_lookup(d)) < 0) {
+		fprintf(stderr,
+			"mmpd: %s: the user %s is %s (scripts/install-users creates it; the "
+			"commands run as it)\n",
+			strerror(-r), MMPD_HELPER_USER,
+			r == -ENOENT ? "missing" : "root's uid or group");
+		return 1;
+	}
 	if (mmpd_store_open(d) < 0)
 		return 1;
 	if (iface_given) {
@@ -352,6 +383,7 @@ int main(int argc, char **argv)
 	d->super = mmpd_super_new(d);
 	if (mmpd_ipc_listen(d) < 0)
 		return 1;
+	mmpd_jobs_start(d);
 	uv_signal_init(d->loop, &d->sigterm);
 	uv_signal_init(d->loop, &d->sigint);
 	uv_signal_init(d->loop, &d->sighup);

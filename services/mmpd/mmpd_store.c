@@ -67,6 +67,7 @@ int mmpd_store_commit(struct mmpd *d, json_object *doc)
 	}
 	json_object_put(d->doc);
 	d->doc = doc;
+	d->gen++;
 	return 0;
 }
 

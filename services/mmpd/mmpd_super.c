@@ -11,7 +11,12 @@
  * the service's tag. A wanted service that exits is restarted with
  * exponential back-off (0.5 s, doubling to at most 30 s, back to 0.5 s after
  * 60 s of health); one that does not report ready within 30 s is killed and
- * counts as a crash. Stopping sends SIGTERM, then SIGKILL after 5 s.
+ * counts as a crash. One that stops SUPER_MAX_CRASHES times in a row is
+ * given up and reported as failed, with its last exit reason, until an
+ * operator enables or restarts it. Stopping sends SIGTERM, then SIGKILL
+ * after 5 s, to the service's whole process group (it runs in a session of
+ * its own), and whatever is left of the group when the service exits is
+ * killed too.
  *
  * Everything runs on mmpd's libuv loop: uv_spawn for the children, uv_pipe_t
  * for their output and readiness, uv_timer_t for the deadlines. No threads.
@@ -53,6 +58,10 @@
 #define SUPER_READY_TIMEOUT_MS 30000
 /* SIGKILL follows SIGTERM after this long. */
 #define SUPER_KILL_TIMEOUT_MS 5000
+/* A service that crashes this many times in a row (no healthy stretch
+ * between) is given up: reported as failed with its last exit reason
+ * until an operator's enable or restart. */
+#define SUPER_MAX_CRASHES 8
 
 #define SUPER_READY_MSG "READY\n"
 
@@ -76,6 +85,7 @@ struct super_run {
 	struct mmpd_super *s;	/* NULL once the supervisor is freed */
 	struct super_svc *v;	/* NULL once the supervisor is freed */
 	uv_process_t proc;
+	int pid;	/* also its process group (a session of its own) */
 	uv_pipe_t out, err, ready;
 	bool out_open, err_open, ready_open; /* the pipe handles were initialized */
 	struct linebuf lout, lerr;
@@ -96,6 +106,8 @@ struct super_svc {
 	bool ready_timed_out;
 	int pid;
 	unsigned restarts;
+	unsigned crashes;    /* in a row, without a healthy stretch */
+	bool failed;	     /* given up after SUPER_MAX_CRASHES */
 	uint64_t ready_at;   /* uv_now() when it reported ready */
 	uint64_t backoff_ms; /* delay before the next restart after a crash */
 	char last_exit[128];
@@ -314,6 +326,16 @@ out:
 	return r;
 }
 
+/* Signals the whole process group of a run: a service runs in its own
+ * session (UV_PROCESS_DETACHED), so whatever it started goes with it. */
+static void run_kill(struct super_run *run, int sig)
+{
+	if (run->exited || run->pid <= 0)
+		return;
+	if (kill(-run->pid, sig) < 0)
+		kill(run->pid, sig);
+}
+
 /* --- runs: a child's handles and output --- */
 
 static void run_unlink(struct super_run *run)
@@ -352,9 +374,10 @@ static void run_emit(struct super_run *run, struct linebuf *lb)
 
 	while (lb->len > 0 && lb->buf[lb->len - 1] == '\r')
 		lb->len--;
-	/* Control characters would corrupt the log and the follower's terminal. */
+	/* Control characters are escaped by the log store, like every line;
+	 * a NUL would end the string there. */
 	for (size_t i = 0; i < lb->len; i++)
-		if ((unsigned char)lb->buf[i] < 0x20 || lb->buf[i] == 0x7f)
+		if (lb->buf[i] == '\0')
 			lb->buf[i] = ' ';
 	lb->buf[lb->len] = '\0';
 	lb->len = 0;
@@ -526,6 +549,11 @@ static void run_exited(uv_process_t *p, int64_t status, int sig)
 	bool was_ready;
 
 	run->exited = true;
+	/* What the service started and left behind goes with it (libuv has
+	 * reaped the service: its pid cannot be reused while the group has a
+	 * member left). */
+	if (run->pid > 0)
+		kill(-run->pid, SIGKILL);
 	if (v && v->run == run)
 		pidfile_remove(v);
 	run_drain(run, &run->out, &run->lout);
@@ -557,10 +585,21 @@ static void run_exited(uv_process_t *p, int64_t status, int sig)
 			  v->last_exit);
 		svc_start_now(v);
 	} else if (v->wanted) {
-		/* Back to the first delay after a healthy stretch. */
-		if (was_ready && uv_now(v->s->d->loop) - v->ready_at >= v->s->healthy_ms)
+		/* Back to the first delay, and the count of crashes in a row
+		 * back to nothing, after a healthy stretch. */
+		if (was_ready && uv_now(v->s->d->loop) - v->ready_at >= v->s->healthy_ms) {
 			v->backoff_ms = v->s->backoff_first_ms;
-		svc_schedule_restart(v, v->last_exit);
+			v->crashes = 0;
+		}
+		if (++v->crashes >= SUPER_MAX_CRASHES) {
+			v->failed = true;
+			super_log(v->s, CV_LOG_ERR,
+				  "service %s failed: it stopped %u times in a row, last %s; not "
+				  "restarting it (%s enable or %s restart tries again)",
+				  v->name, v->crashes, v->last_exit, v->name, v->name);
+		} else {
+			svc_schedule_restart(v, v->last_exit);
+		}
 	} else {
 		super_log(v->s, CV_LOG_INFO, "service %s stopped (%s)", v->name, v->last_exit);
 	}
@@ -584,7 +623,7 @@ static void svc_ready_timeout(uv_timer_t *t)
 	super_log(v->s, CV_LOG_ERR, "service %s did not report ready within %d s; killing it",
 		  v->name, SUPER_READY_TIMEOUT_MS / 1000);
 	v->ready_timed_out = true;
-	uv_process_kill(&v->run->proc, SIGKILL);
+	run_kill(v->run, SIGKILL);
 }
 
 static void svc_kill_timeout(uv_timer_t *t)
@@ -595,7 +634,7 @@ static void svc_kill_timeout(uv_timer_t *t)
 		return;
 	super_log(v->s, CV_LOG_WARNING, "service %s did not stop within %d s; killing it", v->name,
 		  SUPER_KILL_TIMEOUT_MS / 1000);
-	uv_process_kill(&v->run->proc, SIGKILL);
+	run_kill(v->run, SIGKILL);
 }
 
 /* mmpd's environment, with CONVENE_READY_FD set for the child. */
@@ -709,6 +748,7 @@ static int svc_start_now(struct super_svc *v)
 	uv_read_start((uv_stream_t *)&run->err, run_alloc, run_output);
 
 	v->run = run;
+	run->pid = run->proc.pid;
 	v->pid = run->proc.pid;
 	pidfile_write(v, v->pid);
 	v->running = false;
@@ -731,7 +771,7 @@ static void svc_terminate(struct super_svc *v)
 		return;
 	super_log(v->s, CV_LOG_INFO, "service %s stopping (pid %d)", v->name, v->pid);
 	v->term_sent = true;
-	uv_process_kill(&v->run->proc, SIGTERM);
+	run_kill(v->run, SIGTERM);
 	uv_timer_start(&v->kill_timer, svc_kill_timeout, SUPER_KILL_TIMEOUT_MS, 0);
 }
 
@@ -816,7 +856,7 @@ void mmpd_super_free(struct mmpd_super *s)
 		run->v = NULL;
 		run->next = NULL;
 		if (!run->exited && !uv_is_closing((uv_handle_t *)&run->proc))
-			uv_process_kill(&run->proc, SIGKILL);
+			run_kill(run, SIGKILL);
 		run_close(run, (uv_handle_t *)&run->proc);
 		if (run->out_open)
 			run_close(run, (uv_handle_t *)&run->out);
@@ -868,9 +908,11 @@ int mmpd_super_start(struct mmpd_super *s, const char *svc)
 
 	if (r < 0)
 		return r;
-	if (!v->wanted) {
-		/* A new enable: the restart count and the back-off start over. */
+	if (!v->wanted || v->failed) {
+		/* A new enable: the counts and the back-off start over. */
 		v->restarts = 0;
+		v->crashes = 0;
+		v->failed = false;
 		v->backoff_ms = s->backoff_first_ms;
 	}
 	v->wanted = true;
@@ -894,6 +936,7 @@ int mmpd_super_stop(struct mmpd_super *s, const char *svc)
 	if (v->wanted && !v->run)
 		super_log(s, CV_LOG_INFO, "service %s stopped", v->name);
 	v->wanted = false;
+	v->failed = false;
 	v->start_after_exit = false;
 	uv_timer_stop(&v->restart_timer);
 	svc_terminate(v);
@@ -910,6 +953,8 @@ int mmpd_super_restart(struct mmpd_super *s, const char *svc)
 	if (!v->wanted)
 		v->restarts = 0;
 	v->wanted = true;
+	v->failed = false;
+	v->crashes = 0;
 	/* An operator's restart is not a crash: back-off starts over. */
 	v->backoff_ms = s->backoff_first_ms;
 	uv_timer_stop(&v->restart_timer);
@@ -934,6 +979,7 @@ void mmpd_super_state(struct mmpd_super *s, const char *svc, struct mmp_svc_stat
 	ret->running = v->running;
 	ret->pid = v->run ? v->pid : 0;
 	ret->restarts = v->restarts;
+	ret->failed = v->failed;
 	snprintf(ret->last_exit, sizeof(ret->last_exit), "%s", v->last_exit);
 }
 

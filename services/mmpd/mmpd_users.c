@@ -51,12 +51,36 @@
 #define NUIDS (MMPD_USERS_UID_MAX - MMPD_USERS_UID_MIN + 1)
 #define ETC_FILE_MAX (1u << 20)
 
-static char *etc_dir;
-
-void mmpd_users_enable(const char *dir)
+static bool managed_uid(long uid)
 {
-	free(etc_dir);
-	etc_dir = xstrdup(dir);
+	return uid >= MMPD_USERS_UID_MIN && uid <= MMPD_USERS_UID_MAX;
+}
+
+void mmpd_users_enable(struct mmpd *d, const char *dir)
+{
+	free(d->etc_dir);
+	d->etc_dir = xstrdup(dir);
+}
+
+const char *mmpd_users_by_uid(struct mmpd *d, uid_t uid)
+{
+	json_object *users;
+
+	/* Without --system-users no account of this machine is an MMP user's:
+	 * a uid in the range may belong to anybody. */
+	if (!d->etc_dir || !managed_uid((long)uid) || !d->doc ||
+	    !json_object_object_get_ex(d->doc, "users", &users) ||
+	    !json_object_is_type(users, json_type_object))
+		return NULL;
+	json_object_object_foreach(users, name, u) {
+		json_object *v;
+
+		if (json_object_is_type(u, json_type_object) &&
+		    json_object_object_get_ex(u, "uid", &v) && json_object_is_type(v, json_type_int) &&
+		    json_object_get_int64(v) == (int64_t)uid)
+			return name;
+	}
+	return NULL;
 }
 
 struct lines {
@@ -133,13 +157,9 @@ static long passwd_uid(const char *line)
 	return uid;
 }
 
-static bool managed_uid(long uid)
-{
-	return uid >= MMPD_USERS_UID_MIN && uid <= MMPD_USERS_UID_MAX;
-}
-
 struct acct {
 	const char *name;
+	json_object *rec; /* the user's record in the document */
 	long uid;
 	const char *hash;
 	bool locked;
@@ -202,7 +222,14 @@ static size_t wanted_accounts(json_object *doc, const struct lines *pw, struct a
 			continue;
 		}
 		a[k].name = name;
-		a[k].uid = old_uid(pw, name);
+		a[k].rec = u;
+		/* The uid the record carries (assigned here earlier), else the
+		 * one passwd has (an older document), else a new one below. */
+		a[k].uid = json_object_object_get_ex(u, "uid", &v) &&
+				   json_object_is_type(v, json_type_int) &&
+				   managed_uid((long)json_object_get_int64(v))
+			   ? (long)json_object_get_int64(v)
+			   : old_uid(pw, name);
 		if (a[k].uid >= 0) {
 			if (used[a[k].uid - MMPD_USERS_UID_MIN])
 				a[k].uid = -1;
@@ -225,6 +252,19 @@ static size_t wanted_accounts(json_object *doc, const struct lines *pw, struct a
 		used[next] = true;
 		a[i].uid = MMPD_USERS_UID_MIN + (long)next;
 	}
+	/* The document records each account's uid: mmpd knows a connection's
+	 * user by it (mmpd_users_by_uid), never by a name that a system
+	 * account could share. Users without an account carry none. */
+	for (size_t i = 0; i < n; i++) {
+		json_object *u = mmp_user_get(doc, json_object_get_string(
+							   json_object_array_get_idx(names, i)));
+
+		if (u)
+			json_object_object_del(u, "uid");
+	}
+	for (size_t i = 0; i < k; i++)
+		if (a[i].uid >= 0)
+			json_object_object_add(a[i].rec, "uid", json_object_new_int64(a[i].uid));
 	*ret_names = names;
 	*ret = a;
 	return k;
@@ -239,7 +279,7 @@ static bool wanted(const struct acct *a, size_t n, const char *name)
 }
 
 /* Writes text to dir/name with mode unless the file already holds it. */
-static int update_file(const char *name, const char *old, const char *text, mode_t mode,
+static int update_file(const char *etc_dir, const char *name, const char *old, const char *text, mode_t mode,
 		       struct strbuf *err)
 {
 	char *path = xasprintf("%s/%s", etc_dir, name);
@@ -325,20 +365,20 @@ int mmpd_users_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc,
 	int r;
 
 	(void)old_doc; /* the files on disk are the "old" state */
-	if (!etc_dir)
+	if (!d->etc_dir)
 		return 0;
-	path = xasprintf("%s/passwd", etc_dir);
+	path = xasprintf("%s/passwd", d->etc_dir);
 	r = lines_read(path, &pw, &pw_text);
 	free(path);
 	if (r == 0) {
-		path = xasprintf("%s/shadow", etc_dir);
+		path = xasprintf("%s/shadow", d->etc_dir);
 		r = lines_read(path, &sh, &sh_text);
 		free(path);
 		if (r < 0)
 			lines_free(&pw);
 	}
 	if (r == 0) {
-		path = xasprintf("%s/group", etc_dir);
+		path = xasprintf("%s/group", d->etc_dir);
 		r = lines_read(path, &gr, &gr_text);
 		free(path);
 		if (r < 0) {
@@ -347,7 +387,7 @@ int mmpd_users_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc,
 		}
 	}
 	if (r < 0) {
-		sb_printf(err, "FAILURE: cannot read the system users in %s: %s\n", etc_dir,
+		sb_printf(err, "FAILURE: cannot read the system users in %s: %s\n", d->etc_dir,
 			  strerror(-r));
 		free(pw_text);
 		free(sh_text);
@@ -387,11 +427,11 @@ int mmpd_users_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc,
 
 	/* group first: passwd names it; shadow before passwd, so that a new
 	 * account never exists without its password entry. */
-	r = update_file("group", gr_text, sb_str(&ngr), 0644, err);
+	r = update_file(d->etc_dir, "group", gr_text, sb_str(&ngr), 0644, err);
 	if (r == 0)
-		r = update_file("shadow", sh_text, sb_str(&nsh), 0600, err);
+		r = update_file(d->etc_dir, "shadow", sh_text, sb_str(&nsh), 0600, err);
 	if (r == 0)
-		r = update_file("passwd", pw_text, sb_str(&npw), 0644, err);
+		r = update_file(d->etc_dir, "passwd", pw_text, sb_str(&npw), 0644, err);
 	if (r == 0)
 		prepare_dirs(d, &pw, a, n);
 

@@ -8,6 +8,7 @@
 #define MMPD_USERS_H
 
 #include <json-c/json.h>
+#include <sys/types.h>
 
 #include "lib/strbuf.h"
 
@@ -25,7 +26,11 @@ struct mmpd;
 /* Turns the applier on, writing passwd, shadow and group in etc_dir
  * ("/etc" on the image; the tests use a folder of their own). Without
  * this call the applier does nothing. */
-void mmpd_users_enable(const char *etc_dir);
+void mmpd_users_enable(struct mmpd *d, const char *etc_dir);
+/* The MMP user whose account has uid (the record's "uid", which the
+ * applier assigns); NULL without --system-users or when none has it.
+ * Borrowed from d->doc. */
+const char *mmpd_users_by_uid(struct mmpd *d, uid_t uid);
 
 /* The applier (services/mmpd/mmpd_apply.c). */
 int mmpd_users_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc,

@@ -405,6 +405,17 @@ int64_t mmp_user_expiry(json_object *doc, json_object *user)
 	return rec_int(user, "pw_changed", 0) + (int64_t)age * MMP_DAY_SECONDS;
 }
 
+bool mmp_user_must_change(json_object *doc, const char *name, time_t now)
+{
+	json_object *u = mmp_user_get(doc, name), *v;
+
+	if (!u)
+		return false;
+	if (json_object_object_get_ex(u, "must_change", &v) && json_object_get_boolean(v))
+		return true;
+	return mmp_user_expiry(doc, u) <= (int64_t)now;
+}
+
 static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 				      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
@@ -853,6 +864,26 @@ bool mmp_duty_allows(const struct mmp_duty_term *terms, size_t n, int wday, int 
 }
 
 /* --- hosts and login ------------------------------------------------------------ */
+
+bool mmp_from_valid(const char *from)
+{
+	const char *colon = strrchr(from, ':');
+	char addr[INET6_ADDRSTRLEN];
+	unsigned char buf[sizeof(struct in6_addr)];
+	uint16_t port;
+	size_t n;
+
+	if (strcmp(from, "console") == 0)
+		return true;
+	if (!colon || cv_parse_port(colon + 1, &port) < 0)
+		return false;
+	n = (size_t)(colon - from);
+	if (n == 0 || n >= sizeof(addr))
+		return false;
+	memcpy(addr, from, n);
+	addr[n] = '\0';
+	return inet_pton(AF_INET, addr, buf) == 1 || inet_pton(AF_INET6, addr, buf) == 1;
+}
 
 bool mmp_user_host_allowed(json_object *user, const char *from_host)
 {

@@ -141,6 +141,11 @@ int mmp_user_set_password(json_object *doc, const char *name, const char *passwo
  * MMP_NEVER when password_age is 0. A user flagged must_change is due at
  * once, but this still reports the date. */
 int64_t mmp_user_expiry(json_object *doc, json_object *user);
+/* True when user name must change the password before anything else: the
+ * record says so (first login, "user expire"), or the password is past its
+ * expiry at now. mmpd enforces it on every connection of the user (not
+ * only mmp does). */
+bool mmp_user_must_change(json_object *doc, const char *name, time_t now);
 /* "2024-Jun-15" (spec/mmp.md section 5, %Y-%b-%d in the C locale, local
  * time); MMP_NEVER prints "10000-Dec-31". buf must hold 16 bytes. */
 void mmp_user_format_date(int64_t t, char *buf, size_t len);
@@ -171,6 +176,12 @@ int mmp_duty_parse(const char *spec, struct mmp_duty_term *terms, size_t max, si
 bool mmp_duty_allows(const struct mmp_duty_term *terms, size_t n, int wday, int minute);
 
 /* --- login ---------------------------------------------------------------------- */
+
+/* True when from is what a request may give as its origin: "console", or
+ * "<address>:<port>" with an IPv4 or IPv6 address and a port (mmp takes
+ * it from SSH_CLIENT; the PAM module from PAM_RHOST). Anything else would
+ * reach the audit line and the log as it came. */
+bool mmp_from_valid(const char *from);
 
 /* True when user may log in from from_host ("ip", "ip:port" or a name):
  * no "hosts" list, or an entry equal to it, or a name entry that resolves

@@ -23,6 +23,7 @@
 
 #include "lib/log.h"
 #include "lib/parse.h"
+#include "lib/service.h"
 #include "services/turn/turn_config.h"
 #include "services/turn/turn_io.h"
 
@@ -67,44 +68,6 @@ static void raise_nofile(struct turn_config *cfg)
 	}
 }
 
-/* Drops root for user "convene", or "nobody" when there is none. */
-static int drop_privileges(void)
-{
-	const char *names[] = { "convene", "nobody" };
-	struct passwd *pw = NULL;
-
-	if (geteuid() != 0)
-		return 0;
-	for (size_t i = 0; i < 2 && !pw; i++)
-		pw = getpwnam(names[i]);
-	if (!pw) {
-		cv_err("no user convene or nobody to run as");
-		return -ESRCH;
-	}
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		cv_err("cannot drop privileges to %s: %s", pw->pw_name, strerror(errno));
-		return -errno;
-	}
-	if (setuid(0) == 0) {
-		cv_err("privileges were not dropped");
-		return -EPERM;
-	}
-	cv_info("running as user %s", pw->pw_name);
-	return 0;
-}
-
-static void report_ready(void)
-{
-	const char *s = getenv("CONVENE_READY_FD");
-	unsigned long fd;
-
-	if (!s || cv_parse_ulong(s, 0, 1024, &fd) < 0)
-		return;
-	if (write((int)fd, "READY\n", 6) != 6)
-		cv_warn("cannot report readiness on fd %lu: %s", fd, strerror(errno));
-	close((int)fd);
-}
-
 static void on_signal(uv_signal_t *h, int signum)
 {
 	if (signum == SIGHUP) {
@@ -133,6 +96,8 @@ int main(int argc, char **argv)
 	int c, r;
 
 	cv_log_open("turn");
+	if (cv_service_no_new_privs() < 0)
+		return 1;
 	while ((c = getopt_long(argc, argv, "c:kh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -170,7 +135,7 @@ int main(int argc, char **argv)
 		cv_err("%s", err);
 		goto out;
 	}
-	r = drop_privileges();
+	r = cv_service_drop("turn");
 	if (r < 0)
 		goto out;
 	r = turn_server_start(srv);
@@ -191,7 +156,7 @@ int main(int argc, char **argv)
 		cfg.have_public ? " advertised as " : "", cfg.have_public ? pub : "", cfg.port_lo,
 		cfg.port_hi, cfg.workers, cfg.workers == 1 ? "" : "s",
 		cfg.high_capacity ? " (high capacity mode)" : "");
-	report_ready();
+	cv_service_ready();
 
 	for (int i = 0; i < 3; i++) {
 		uv_signal_init(uv_default_loop(), &sig[i]);

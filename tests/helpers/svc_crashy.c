@@ -19,7 +19,11 @@
  *   <config dir>/<svc>.noready     never report ready
  *   <config dir>/<svc>.ignoreterm  ignore SIGTERM (only SIGKILL stops it)
  *   <config dir>/<svc>.longline    log one 5000-byte line after READY
- *   SVC_CRASHY_MODE=crash|noready|ignoreterm|longline
+ *   <config dir>/<svc>.child       start a child that ignores SIGTERM and
+ *                                  sleeps, its pid in <config dir>/<svc>.childpid
+ *                                  (mmpd must end it with the service's
+ *                                  process group)
+ *   SVC_CRASHY_MODE=crash|noready|ignoreterm|longline|child
  */
 #include "config.h"
 
@@ -153,6 +157,27 @@ int main(int argc, char **argv)
 
 		memset(line, 'x', sizeof(line) - 1);
 		dprintf(STDERR_FILENO, "warning: %s\n", line);
+	}
+
+	if (control("child")) {
+		char path[4096];
+		pid_t child = fork();
+
+		if (child == 0) {
+			/* Outlives a SIGTERM to the service; bounded anyway. */
+			signal(SIGTERM, SIG_IGN);
+			sleep(300);
+			_exit(0);
+		}
+		snprintf(path, sizeof(path), "%s/%s.childpid", conf_dir, svc);
+		if (child > 0) {
+			FILE *f = fopen(path, "w");
+
+			if (f) {
+				fprintf(f, "%d\n", (int)child);
+				fclose(f);
+			}
+		}
 	}
 
 	start = now_ms();

@@ -183,6 +183,64 @@ else
 		"a service's rendered config carries the forward zones"
 fi
 
+# --- a slow lookup and a key generation run off mmpd's loop (issue 14) ---
+# www.silent.test is never answered: the lookup waits for its deadline. While
+# it and an RSA key generation run in their workers, another session's
+# commands are answered, each before the lookup ends (an order, not a time
+# limit; the latencies are shown). The worker is the helper user, with no
+# capability and no way to gain privileges.
+HELPER_UID=$(id -u convene-helper 2>/dev/null)
+timeout 30 "$MMP" --socket "$SOCK" -c 'dns lookup a www.silent.test' >"$CV_TMP/slow.out" 2>&1 &
+SLOW=$!
+cv_track "$SLOW"
+timeout 60 "$MMP" --socket "$SOCK" -c 'pki selfsigned slowkey keytype:rsa' >"$CV_TMP/key.out" 2>&1 &
+KEY=$!
+cv_track "$KEY"
+WORKER=
+for _ in $(seq 1 50); do
+	for p in $(pgrep -P "$MMPD_PID"); do
+		[ "$(awk '/^Uid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)" = "$HELPER_UID" ] &&
+			WORKER=$p
+	done
+	[ -n "$WORKER" ] && break
+	sleep 0.1
+done
+st=1
+if [ -n "$WORKER" ] && [ -n "$HELPER_UID" ]; then
+	ids=$(awk '/^(Uid|Gid):/ { print $2, $3, $4, $5 }' "/proc/$WORKER/status" | tr '\n' ' ')
+	nnp=$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$WORKER/status")
+	cap=$(awk '/^CapEff:/ { print $2 }' "/proc/$WORKER/status")
+	grp=$(awk '/^Groups:/ { print $2 }' "/proc/$WORKER/status")
+	hg=$(id -g convene-helper)
+	[ "$ids" = "$HELPER_UID $HELPER_UID $HELPER_UID $HELPER_UID $hg $hg $hg $hg " ] &&
+		[ "$nnp" = 1 ] && [ "$cap" = 0000000000000000 ] && [ -z "$grp" ] && st=0
+fi
+tap_ok $st "a command runs in a worker as convene-helper (pid $WORKER): no groups, no capabilities, NoNewPrivs" ||
+	tap_diag "ids=$ids nnp=$nnp cap=$cap groups=$grp"
+lat=
+answered=0
+for _ in 1 2 3 4 5; do
+	t0=$(date +%s%N)
+	out=$(mmp_c version)
+	t1=$(date +%s%N)
+	[ -n "$out" ] && answered=$((answered + 1))
+	lat="$lat $(((t1 - t0) / 1000000))"
+done
+cv_alive "$SLOW"
+still=$?
+tap_ok "$([ "$answered" = 5 ] && [ "$still" = 0 ]; echo $?)" \
+	"another session is answered 5 times while the lookup still runs (ms:$lat)"
+cv_wait_gone "$SLOW" 300
+wait "$SLOW" 2>/dev/null
+cv_untrack "$SLOW"
+tap_is "$(tail -n 1 "$CV_TMP/slow.out")" \
+	"FAILURE: www.silent.test: no answer from the DNS server (timeout)" "and the lookup ends with its timeout"
+cv_wait_gone "$KEY" 300
+wait "$KEY" 2>/dev/null
+cv_untrack "$KEY"
+tap_is "$(cat "$CV_TMP/key.out")" "Created key file slowkey.key and certificate slowkey.crt" \
+	"the key generation completes too"
+
 # --- local records first ---
 out=$(mmp_c 'dns add rr "static.example.com A 192.0.2.250"')
 tap_is "$?:$out" "0:" "a local record is added"

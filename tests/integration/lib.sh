@@ -126,13 +126,14 @@ cv_untrack() {
 cv_alive() { kill -0 "$1" 2>/dev/null; }
 
 # cv_wait_gone PID TENTHS: wait (bounded) until PID is gone; reaps our children.
+# A zombie counts as gone: it has ended, and one that is not our child (a
+# service's child, reparented to a PID 1 that may not reap) stays a zombie.
 cv_wait_gone() {
 	local i=0
 	while cv_alive "$1" && [ "$i" -lt "$2" ]; do
-		# A zombie child of ours counts as gone once reaped.
 		if [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" = Z ]; then
 			wait "$1" 2>/dev/null
-			break
+			return 0
 		fi
 		sleep 0.1
 		i=$((i + 1))

@@ -139,12 +139,51 @@ out=$(mmp_c health_check)
 printf '%s\n' "$out" | grep -qx 'SUCCESS: webadmin running'
 tap_ok $? "health_check reports webadmin running" || tap_diag "$out"
 
+# --- the whole process group ---
+# A child of the service that ignores SIGTERM goes when the service stops.
+touch "$RUN/webadmin.child"
+NRUN=$(grep -c 'service webadmin is running (pid ' "$LOG")
+mmp_c 'webadmin restart' >/dev/null
+wait_log 'service webadmin is running \(pid [0-9]+\)' 100 $((NRUN + 1))
+PID2=$(last_pid 'is running')
+CHILD=
+for _ in $(seq 1 50); do
+	CHILD=$(cat "$RUN/webadmin.childpid" 2>/dev/null) && [ -n "$CHILD" ] && cv_alive "$CHILD" &&
+		break
+	sleep 0.1
+done
+rm -f "$RUN/webadmin.child"
+[ -n "$CHILD" ] && cv_track "$CHILD"
+tap_ok "$([ -n "$CHILD" ] && cv_alive "$CHILD"; echo $?)" "the service started a child (pid $CHILD)"
+
 # --- disable stops it ---
 mmp_c 'webadmin disable' >/dev/null
 wait_log 'service webadmin stopped \(exited with status 0\)' 100
 st=$?
 [ $st -eq 0 ] && cv_wait_gone "$PID2" 50 || st=1
 tap_ok $st "disable stops the service with SIGTERM (pid $PID2 gone)"
+cv_wait_gone "$CHILD" 50
+tap_ok $? "and its child that ignored SIGTERM with it, by its process group"
+
+# --- a service that keeps crashing is given up ---
+touch "$RUN/webadmin.crash"
+mmp_c 'webadmin enable' >/dev/null
+wait_log 'service webadmin failed: it stopped 8 times in a row, last exited with status 3; not restarting it' 600
+tap_ok $? "after 8 crashes in a row mmpd gives the service up and says why" || tap_diag_file "$LOG" 40
+NCRASH=$(grep -c 'service webadmin exited with status 3; restarting in' "$LOG")
+sleep 1
+tap_is "$(grep -c 'service webadmin exited with status 3; restarting in' "$LOG")" "$NCRASH" \
+	"and starts it no more"
+out=$(mmp_c health_check)
+printf '%s\n' "$out" | grep -qx 'FAILURE: webadmin failed and is not restarted (exited with status 3); "webadmin restart" tries again'
+tap_ok $? "health_check reports it failed, with its last exit" || tap_diag "$out"
+rm -f "$RUN/webadmin.crash"
+NRUN=$(grep -c 'service webadmin is running (pid ' "$LOG")
+mmp_c 'webadmin restart' >/dev/null
+wait_log 'service webadmin is running \(pid [0-9]+\)' 100 $((NRUN + 1))
+tap_ok $? "webadmin restart starts it again"
+mmp_c 'webadmin disable' >/dev/null
+wait_log 'service webadmin stopped \(exited with status 0\)' 100 2
 
 # --- SIGTERM to mmpd stops its services ---
 NRUN=$(grep -c 'service webadmin is running (pid ' "$LOG")

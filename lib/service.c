@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Readiness and privileges of the service programs (service.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/parse.h"
+#include "lib/service.h"
+
+int cv_service_no_new_privs(void)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		cv_err("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int cv_service_drop(const char *service)
+{
+	char name[64], buf[1024];
+	struct passwd pw, *res = NULL;
+
+	if (geteuid() != 0)
+		return 0;
+	snprintf(name, sizeof(name), "%s%s", CV_SERVICE_USER_PREFIX, service);
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 || !res) {
+		cv_err("no user %s to run as (scripts/install-users creates it)", name);
+		return -ESRCH;
+	}
+	if (res->pw_uid == 0 || res->pw_gid == 0) {
+		cv_err("user %s has root's uid or group", name);
+		return -EPERM;
+	}
+	if (setgroups(0, NULL) < 0 || setresgid(res->pw_gid, res->pw_gid, res->pw_gid) < 0 ||
+	    setresuid(res->pw_uid, res->pw_uid, res->pw_uid) < 0) {
+		int r = -errno;
+
+		cv_err("cannot drop privileges to %s: %s", name, strerror(-r));
+		return r;
+	}
+	if (setuid(0) == 0 || geteuid() == 0) {
+		cv_err("privileges were not dropped");
+		return -EPERM;
+	}
+	cv_info("running as user %s", name);
+	return 0;
+}
+
+void cv_service_ready(void)
+{
+	const char *s = getenv("CONVENE_READY_FD");
+	unsigned long fd;
+
+	if (!s || cv_parse_ulong(s, 0, 1024, &fd) < 0)
+		return;
+	if (write((int)fd, "READY\n", 6) != 6)
+		cv_warn("cannot report readiness on fd %lu: %s", fd, strerror(errno));
+	close((int)fd);
+}
