@@ -4,25 +4,10 @@
  * (TURN) unless they say RFC 8489 (STUN).
  *
  * Decisions:
- *  - Authentication (RFC 8489 section 9.2): every request but Binding needs
- *    the long-term credential mechanism. Nonces are stateless: the cookie
- *    "obMatJos2", the security feature set "AAAB" (bit 0, "password
- *    algorithms", as the least significant bit: RFC 8489 errata 6290/6268),
- *    then base64 of a 4-byte issue time and the first 8 bytes of
- *    HMAC-SHA256(process secret, time | source IP). No state is kept for a
- *    source before its first valid MESSAGE-INTEGRITY (spec/turn.md 8.4).
+ *  - Authentication (RFC 8489 section 9.2) is turn_auth.c's: every request
+ *    but Binding needs the long-term credential mechanism.
  *  - 401 and 438 carry REALM, NONCE and PASSWORD-ALGORITHMS (MD5, SHA-256).
- *    A request that echoes PASSWORD-ALGORITHMS must echo exactly ours and
- *    pick one of them (bid-down protection, 400 otherwise); a request with
- *    neither is a legacy RFC 5389 client and uses MD5.
- *    MESSAGE-INTEGRITY-SHA256 wins over MESSAGE-INTEGRITY when both are
- *    present; responses carry the integrity attribute the request used.
- *  - Users: the static user of "turn credentials" (USERNAME or USERHASH),
- *    and with short-term credentials enabled any "<expiry>:<name>" whose
- *    expiry (unix time) is in the future, with password
- *    base64(HMAC-SHA1(secret, username)) or the same with HMAC-SHA256 (both
- *    are tried). USERHASH works only for the static user (a hash of a
- *    time-limited name cannot be resolved).
+ *    Responses carry the integrity attribute the request used.
  *  - Unauthenticated answers (400, 401, 420, 438) are rate-limited per
  *    source IP (token bucket in a fixed table: bounded memory under spoofed
  *    floods); over the limit they are dropped. They carry no reason phrase
@@ -55,114 +40,16 @@
 
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "services/turn/turn_auth.h"
 #include "services/turn/turn_proto.h"
-
-#define NONCE_COOKIE "obMatJos2"
-#define NONCE_FEATURES "AAAB"
-
-/* PASSWORD-ALGORITHMS as we send it: MD5 and SHA-256, no parameters. */
-static const uint8_t pwalgs[8] = { 0, 1, 0, 0, 0, 2, 0, 0 };
-
-struct turn_user {
-	struct turn_user *next;
-	unsigned count;
-	char name[];
-};
-
-/* --- shared state ----------------------------------------------------------------------------- */
-
-void turn_shared_init(struct turn_shared *s)
-{
-	memset(s, 0, sizeof(*s));
-	pthread_mutex_init(&s->lock, NULL);
-	s->n_buckets = 1024;
-	s->users = xcalloc(s->n_buckets, sizeof(*s->users));
-	atomic_init(&s->total, 0);
-}
-
-void turn_shared_free(struct turn_shared *s)
-{
-	for (size_t i = 0; i < s->n_buckets; i++) {
-		struct turn_user *u = s->users[i], *n;
-
-		for (; u; u = n) {
-			n = u->next;
-			free(u);
-		}
-	}
-	free(s->users);
-	while (s->resv) {
-		struct turn_reservation *r = s->resv;
-
-		s->resv = r->next;
-		free(r);
-	}
-	pthread_mutex_destroy(&s->lock);
-}
-
-static uint64_t hash_bytes(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-/* Takes a slot of the user's quota and the total; 0, 486 or 508. */
-static int quota_take(struct turn_core *c, const char *name, size_t n, unsigned limit,
-		      struct turn_user **ret)
-{
-	struct turn_shared *s = c->shared;
-	size_t b = hash_bytes(name, n) % s->n_buckets;
-	struct turn_user *u;
-	int code = 0;
-
-	pthread_mutex_lock(&s->lock);
-	for (u = s->users[b]; u; u = u->next)
-		if (strlen(u->name) == n && !memcmp(u->name, name, n))
-			break;
-	if (u && limit && u->count >= limit) {
-		code = 486;
-	} else if (c->cfg->total_quota && atomic_load(&s->total) >= c->cfg->total_quota) {
-		code = 508;
-	} else {
-		if (!u) {
-			u = xcalloc(1, sizeof(*u) + n + 1);
-			memcpy(u->name, name, n);
-			u->next = s->users[b];
-			s->users[b] = u;
-		}
-		u->count++;
-		atomic_fetch_add(&s->total, 1);
-		*ret = u;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return code;
-}
-
-static void quota_give(struct turn_core *c, struct turn_user *u)
-{
-	struct turn_shared *s = c->shared;
-
-	if (!u)
-		return;
-	pthread_mutex_lock(&s->lock);
-	u->count--;
-	atomic_fetch_sub(&s->total, 1);
-	pthread_mutex_unlock(&s->lock);
-}
 
 /* --- the allocation table ----------------------------------------------------------------- */
 
 static size_t conn_hash(const struct turn_core *c, const struct turn_conn *k)
 {
-	uint64_t h = hash_bytes(&k->client, sizeof(k->client));
+	uint64_t h = turn_hash_bytes(&k->client, sizeof(k->client));
 
-	h ^= hash_bytes(&k->local, sizeof(k->local)) * 31 + k->transport;
+	h ^= turn_hash_bytes(&k->local, sizeof(k->local)) * 31 + k->transport;
 	return h & (c->tab_size - 1);
 }
 
@@ -295,7 +182,7 @@ static void alloc_free(struct turn_core *c, struct turn_alloc *a)
 	}
 	if (a->relay_io)
 		c->ops->relay_close(c->io, a);
-	quota_give(c, a->user);
+	turn_quota_give(c->shared, a->user);
 	free(a->username);
 	free(a->alloc_resp);
 	free(a->perms);
@@ -400,107 +287,10 @@ static bool perm_install(struct turn_core *c, struct turn_alloc *a, const struct
 
 static bool rl_allow(struct turn_core *c, const struct stun_addr *src)
 {
-	unsigned rate = c->cfg->challenge_rate;
-	struct turn_rl_bucket *b;
-	struct stun_addr k = *src;
-	uint64_t burst;
-
-	if (!rate)
+	if (turn_rl_allow(c->rl, c->cfg->challenge_rate, c->now_ms, src))
 		return true;
-	k.port = 0;
-	b = &c->rl[hash_bytes(&k, sizeof(k)) % TURN_RL_BUCKETS];
-	burst = 2000ull * rate; /* two seconds' worth, in thousandths */
-	if (memcmp(&b->src, &k, sizeof(k))) {
-		/* A new source takes the slot (a collision only makes the
-		 * limit reset for someone: never more than burst). */
-		b->src = k;
-		b->tokens = (uint32_t)(burst > UINT32_MAX ? UINT32_MAX : burst);
-		b->last_ms = c->now_ms;
-	} else {
-		uint64_t add = (c->now_ms - b->last_ms) * rate, t = b->tokens + add;
-
-		b->tokens = (uint32_t)(t > burst ? burst : t);
-		b->last_ms = c->now_ms;
-	}
-	if (b->tokens < 1000) {
-		c->stats.challenges_dropped++;
-		return false;
-	}
-	b->tokens -= 1000;
-	return true;
-}
-
-/* --- nonces ----------------------------------------------------------------------------------- */
-
-static void nonce_mac(const struct turn_config *cfg, const struct stun_addr *src,
-		      const uint8_t t[4], uint8_t out[8])
-{
-	uint8_t in[4 + 2 + 16], mac[32];
-
-	memcpy(in, t, 4);
-	in[4] = (uint8_t)(src->family >> 8);
-	in[5] = (uint8_t)src->family;
-	memcpy(in + 6, src->ip, 16);
-	stun_hmac_sha256(cfg->nonce_key, sizeof(cfg->nonce_key), in, sizeof(in), mac);
-	memcpy(out, mac, 8);
-}
-
-void turn_nonce_make(const struct turn_config *cfg, const struct stun_addr *src, uint64_t now_s,
-		     char out[TURN_NONCE_LEN + 1])
-{
-	uint8_t raw[12];
-	size_t n;
-
-	raw[0] = (uint8_t)(now_s >> 24);
-	raw[1] = (uint8_t)(now_s >> 16);
-	raw[2] = (uint8_t)(now_s >> 8);
-	raw[3] = (uint8_t)now_s;
-	nonce_mac(cfg, src, raw, raw + 4);
-	memcpy(out, NONCE_COOKIE NONCE_FEATURES, 13);
-	n = stun_base64(raw, sizeof(raw), out + 13);
-	out[13 + n] = '\0';
-}
-
-static int b64val(uint8_t ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-int turn_nonce_check(const struct turn_config *cfg, const struct stun_addr *src, uint64_t now_s,
-		     const uint8_t *nonce, size_t len)
-{
-	uint8_t raw[12], mac[8];
-	uint32_t t;
-
-	if (len != TURN_NONCE_LEN || memcmp(nonce, NONCE_COOKIE NONCE_FEATURES, 13))
-		return -EINVAL;
-	for (int i = 0; i < 4; i++) {
-		int v[4];
-
-		for (int k = 0; k < 4; k++)
-			if ((v[k] = b64val(nonce[13 + i * 4 + k])) < 0)
-				return -EINVAL;
-		raw[i * 3] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-		raw[i * 3 + 1] = (uint8_t)(v[1] << 4 | v[2] >> 2);
-		raw[i * 3 + 2] = (uint8_t)(v[2] << 6 | v[3]);
-	}
-	nonce_mac(cfg, src, raw, mac);
-	if (!stun_ct_equal(mac, raw + 4, 8))
-		return -EINVAL;
-	t = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 | (uint32_t)raw[2] << 8 | raw[3];
-	if ((uint32_t)now_s - t > cfg->nonce_lifetime)
-		return -ESTALE;
-	return 0;
+	c->stats.challenges_dropped++;
+	return false;
 }
 
 /* --- responses ------------------------------------------------------------------------------ */
@@ -583,7 +373,7 @@ static void send_challenge(struct turn_core *c, const struct turn_conn *conn,
 	stun_put(&r.b, STUN_A_REALM, c->cfg->realm, strlen(c->cfg->realm));
 	turn_nonce_make(c->cfg, &conn->client, c->now_ms / 1000, nonce);
 	stun_put(&r.b, STUN_A_NONCE, nonce, TURN_NONCE_LEN);
-	stun_put(&r.b, STUN_A_PASSWORD_ALGORITHMS, pwalgs, sizeof(pwalgs));
+	stun_put(&r.b, STUN_A_PASSWORD_ALGORITHMS, turn_pwalgs, sizeof(turn_pwalgs));
 	reply_send(c, &r, conn);
 }
 
@@ -601,138 +391,6 @@ static void send_auth_error(struct turn_core *c, const struct turn_conn *conn, s
 	r->sha256 = sha;
 	stun_put_error(&r->b, code, NULL);
 	reply_send(c, r, conn);
-}
-
-/* --- authentication ------------------------------------------------------------------------- */
-
-struct auth {
-	uint8_t key[32];
-	size_t keylen;
-	bool sha256;
-	const char *user; /* USERNAME as sent, or the static user for USERHASH */
-	size_t ulen;
-};
-
-/* The password of a time-limited user name: base64(HMAC(secret, name)). */
-static size_t rest_password(const struct turn_config *cfg, const char *user, size_t ulen,
-			    bool sha256, char out[48])
-{
-	uint8_t mac[32];
-
-	if (sha256) {
-		stun_hmac_sha256(cfg->secret, strlen(cfg->secret), user, ulen, mac);
-		return stun_base64(mac, 32, out);
-	}
-	stun_hmac_sha1(cfg->secret, strlen(cfg->secret), user, ulen, mac);
-	return stun_base64(mac, 20, out);
-}
-
-/* "<expiry>:<name>" with a future expiry. */
-static bool rest_user_valid(const char *u, size_t n, uint64_t wall_s)
-{
-	uint64_t exp = 0;
-	size_t i;
-
-	for (i = 0; i < n && u[i] != ':'; i++) {
-		if (u[i] < '0' || u[i] > '9' || i > 12)
-			return false;
-		exp = exp * 10 + (uint64_t)(u[i] - '0');
-	}
-	return i > 0 && i < n && exp > wall_s;
-}
-
-/*
- * RFC 8489 section 9.2.4. Returns 0 with ret filled, or an error code to
- * answer: 400, 401 (challenge), 438 (stale nonce, challenge), or -1 to drop.
- */
-static int authenticate(struct turn_core *c, const struct turn_conn *conn,
-			const struct stun_msg *m, struct auth *ret)
-{
-	const struct turn_config *cfg = c->cfg;
-	size_t ulen = 0, nlen = 0, rlen = 0, hlen = 0, alen = 0, aslen = 0;
-	const uint8_t *user = stun_attr(m, SA_USERNAME, &ulen);
-	const uint8_t *uhash = stun_attr(m, SA_USERHASH, &hlen);
-	const uint8_t *nonce = stun_attr(m, SA_NONCE, &nlen);
-	const uint8_t *realm = stun_attr(m, SA_REALM, &rlen);
-	const uint8_t *alg = stun_attr(m, SA_PASSWORD_ALGORITHM, &alen);
-	const uint8_t *algs = stun_attr(m, SA_PASSWORD_ALGORITHMS, &aslen);
-	bool sha256 = m->mi256_at != 0;
-	int pwalg = STUN_PWALG_MD5;
-	int r;
-
-	if (!m->mi_at && !m->mi256_at)
-		return 401;
-	if ((!user && !uhash) || !nonce || !realm)
-		return 400;
-	/* RFC 8489 section 14.3, 14.9, 14.10: bounds. */
-	if ((user && ulen > 509) || rlen > 763 || nlen > 763)
-		return 400;
-	r = turn_nonce_check(cfg, &conn->client, c->now_ms / 1000, nonce, nlen);
-	if (r < 0)
-		return 438;
-	if (rlen != strlen(cfg->realm) || memcmp(realm, cfg->realm, rlen))
-		return 401;
-	/* Bid-down protection (section 9.2.4 step 4): our nonces announce
-	 * password algorithms. */
-	if (alg || algs) {
-		uint16_t a;
-
-		if (!alg || !algs || aslen != sizeof(pwalgs) || memcmp(algs, pwalgs, aslen) ||
-		    alen != 4)
-			return 400;
-		a = (uint16_t)(alg[0] << 8 | alg[1]);
-		if (a != STUN_PWALG_MD5 && a != STUN_PWALG_SHA256)
-			return 400;
-		pwalg = a;
-	}
-	memset(ret, 0, sizeof(*ret));
-	ret->sha256 = sha256;
-
-	/* The static user. */
-	if (cfg->username && cfg->password) {
-		bool match = false;
-
-		if (uhash)
-			match = hlen == 32 && stun_ct_equal(uhash, cfg->userhash, 32);
-		else
-			match = ulen == strlen(cfg->username) &&
-				!memcmp(user, cfg->username, ulen);
-		if (match) {
-			ret->user = cfg->username;
-			ret->ulen = strlen(cfg->username);
-			if (pwalg == STUN_PWALG_SHA256) {
-				memcpy(ret->key, cfg->key_sha256, 32);
-				ret->keylen = 32;
-			} else {
-				memcpy(ret->key, cfg->key_md5, 16);
-				ret->keylen = 16;
-			}
-			if (stun_check_integrity(m, sha256, ret->key, ret->keylen))
-				return 0;
-			c->stats.auth_failures++;
-			return 401;
-		}
-	}
-	/* A time-limited user (TURN REST API). */
-	if (cfg->short_term && cfg->secret && user &&
-	    rest_user_valid((const char *)user, ulen, c->wall_s)) {
-		char name[512], pass[48];
-
-		memcpy(name, user, ulen);
-		name[ulen] = '\0';
-		for (int v = 0; v < 2; v++) {
-			rest_password(cfg, name, ulen, v == 1, pass);
-			ret->keylen = stun_longterm_key(pwalg, name, ulen, cfg->realm, pass,
-							ret->key);
-			if (ret->keylen && stun_check_integrity(m, sha256, ret->key, ret->keylen)) {
-				ret->user = (const char *)user;
-				ret->ulen = ulen;
-				return 0;
-			}
-		}
-	}
-	c->stats.auth_failures++;
-	return 401;
 }
 
 /* --- requests ------------------------------------------------------------------------------ */
@@ -753,37 +411,14 @@ static uint32_t clamp_lifetime(const struct stun_msg *m, bool *ret_zero)
 	return v > TURN_MAX_LIFETIME ? TURN_MAX_LIFETIME : v;
 }
 
-static bool same_name(const char *name, const struct auth *au)
+static bool same_name(const char *name, const struct turn_auth *au)
 {
 	return strlen(name) == au->ulen && !memcmp(name, au->user, au->ulen);
 }
 
-static bool same_user(const struct turn_alloc *a, const struct auth *au)
+static bool same_user(const struct turn_alloc *a, const struct turn_auth *au)
 {
 	return strlen(a->username) == au->ulen && !memcmp(a->username, au->user, au->ulen);
-}
-
-/* The quota name: the user, or the part after "<expiry>:"; returns true
- * for a time-limited user. */
-static bool quota_name(const struct auth *au, const char **ret, size_t *ret_len)
-{
-	const char *colon = memchr(au->user, ':', au->ulen);
-
-	if (colon && colon != au->user && colon[0] == ':' &&
-	    (size_t)(colon - au->user) < au->ulen) {
-		bool digits = true;
-
-		for (const char *p = au->user; p < colon; p++)
-			digits &= *p >= '0' && *p <= '9';
-		if (digits) {
-			*ret = colon + 1;
-			*ret_len = au->ulen - (size_t)(colon + 1 - au->user);
-			return true;
-		}
-	}
-	*ret = au->user;
-	*ret_len = au->ulen;
-	return false;
 }
 
 /* Finds a free port in this core's slice and opens the relay there. */
@@ -813,25 +448,8 @@ static int relay_open(struct turn_core *c, struct turn_alloc *a, const struct st
 	return -EADDRINUSE;
 }
 
-static struct turn_reservation *resv_take(struct turn_core *c, const uint8_t *token)
-{
-	struct turn_shared *s = c->shared;
-	struct turn_reservation *r = NULL;
-
-	pthread_mutex_lock(&s->lock);
-	for (struct turn_reservation **pp = &s->resv; *pp; pp = &(*pp)->next) {
-		if (!memcmp((*pp)->token, token, 8)) {
-			r = *pp;
-			*pp = r->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&s->lock);
-	return r;
-}
-
 static void handle_allocate(struct turn_core *c, const struct turn_conn *conn,
-			    const struct stun_msg *m, struct reply *r, const struct auth *au)
+			    const struct stun_msg *m, struct reply *r, const struct turn_auth *au)
 {
 	const struct turn_config *cfg = c->cfg;
 	struct turn_alloc *a = turn_core_find(c, conn);
@@ -894,18 +512,18 @@ static void handle_allocate(struct turn_core *c, const struct turn_conn *conn,
 	a = xcalloc(1, sizeof(*a));
 	a->conn = *conn;
 	a->tcp = (transport >> 24) == 6;
-	rest = quota_name(au, &qn, &qlen) && !(cfg->username && same_name(cfg->username, au));
-	code = quota_take(c, qn, qlen, rest ? cfg->user_quota : cfg->static_user_quota, &a->user);
+	rest = turn_auth_quota_name(au, &qn, &qlen) && !(cfg->username && same_name(cfg->username, au));
+	code = turn_quota_take(c->shared, cfg->total_quota, qn, qlen, rest ? cfg->user_quota : cfg->static_user_quota, &a->user);
 	if (code) {
 		free(a);
 		return send_auth_error(c, conn, r, code);
 	}
 	a->dont_fragment = stun_has(m, SA_DONT_FRAGMENT);
 	if (token) {
-		resv = resv_take(c, token);
+		resv = turn_resv_take(c->shared, token);
 		if (!resv || !c->ops->relay_adopt) {
 			free(resv);
-			quota_give(c, a->user);
+			turn_quota_give(c->shared, a->user);
 			free(a);
 			return send_auth_error(c, conn, r, 508);
 		}
@@ -936,16 +554,13 @@ static void handle_allocate(struct turn_core *c, const struct turn_conn *conn,
 				rv->fd = fd;
 				rv->addr = next;
 				rv->expires_s = c->now_ms / 1000 + TURN_RESERVATION_LIFETIME;
-				pthread_mutex_lock(&c->shared->lock);
-				rv->next = c->shared->resv;
-				c->shared->resv = rv;
-				pthread_mutex_unlock(&c->shared->lock);
+				turn_resv_add(c->shared, rv);
 				reserve = true;
 			}
 		}
 	}
 	if (rr < 0) {
-		quota_give(c, a->user);
+		turn_quota_give(c->shared, a->user);
 		free(a);
 		return send_auth_error(c, conn, r, 508);
 	}
@@ -980,7 +595,7 @@ static void handle_allocate(struct turn_core *c, const struct turn_conn *conn,
 }
 
 static void handle_refresh(struct turn_core *c, const struct turn_conn *conn,
-			   const struct stun_msg *m, struct reply *r, const struct auth *au)
+			   const struct stun_msg *m, struct reply *r, const struct turn_auth *au)
 {
 	struct turn_alloc *a = turn_core_find(c, conn);
 	bool zero;
@@ -1038,7 +653,7 @@ static int check_peer(struct turn_core *c, struct turn_alloc *a, const struct st
 
 static void handle_create_permission(struct turn_core *c, const struct turn_conn *conn,
 				     const struct stun_msg *m, struct reply *r,
-				     const struct auth *au)
+				     const struct turn_auth *au)
 {
 	struct turn_alloc *a = turn_core_find(c, conn);
 	struct stun_addr peers[STUN_MAX_PEERS];
@@ -1071,7 +686,7 @@ static void handle_create_permission(struct turn_core *c, const struct turn_conn
 }
 
 static void handle_channel_bind(struct turn_core *c, const struct turn_conn *conn,
-				const struct stun_msg *m, struct reply *r, const struct auth *au)
+				const struct stun_msg *m, struct reply *r, const struct turn_auth *au)
 {
 	struct turn_alloc *a = turn_core_find(c, conn);
 	struct stun_addr peer;
@@ -1142,7 +757,7 @@ static void handle_send(struct turn_core *c, const struct turn_conn *conn,
 
 /* RFC 6062 section 5.2. The answer comes with turn_core_tcp_connected. */
 static void handle_connect(struct turn_core *c, const struct turn_conn *conn,
-			   const struct stun_msg *m, struct reply *r, const struct auth *au)
+			   const struct stun_msg *m, struct reply *r, const struct turn_auth *au)
 {
 	struct turn_alloc *a = turn_core_find(c, conn);
 	struct stun_addr peer;
@@ -1180,7 +795,7 @@ static void handle_connect(struct turn_core *c, const struct turn_conn *conn,
 /* RFC 6062 section 5.4: on a new connection, joins it to a peer connection. */
 static void handle_connection_bind(struct turn_core *c, const struct turn_conn *conn,
 				   const struct stun_msg *m, struct reply *r,
-				   const struct auth *au)
+				   const struct turn_auth *au)
 {
 	struct turn_tcp *t;
 	uint32_t id;
@@ -1282,7 +897,7 @@ static void handle_stun(struct turn_core *c, const struct turn_conn *conn, const
 {
 	struct stun_msg m;
 	struct reply r;
-	struct auth au;
+	struct turn_auth au;
 	int code;
 
 	if (stun_parse(buf, len, &m) < 0) {
@@ -1311,7 +926,7 @@ static void handle_stun(struct turn_core *c, const struct turn_conn *conn, const
 	default:
 		return send_error(c, conn, &m, 400);
 	}
-	code = authenticate(c, conn, &m, &au);
+	code = turn_auth_check(c, conn, &m, &au);
 	if (code == 401 || code == 438)
 		return send_challenge(c, conn, &m, code);
 	if (code)
@@ -1469,21 +1084,8 @@ void turn_core_tick(struct turn_core *c)
 	}
 	/* Reservations nobody claimed (section 7.2: about 30 s). */
 	if (s->resv) {
-		struct turn_reservation *dead = NULL;
+		struct turn_reservation *dead = turn_resv_expired(s, now_s);
 
-		pthread_mutex_lock(&s->lock);
-		for (struct turn_reservation **pp = &s->resv; *pp;) {
-			struct turn_reservation *r = *pp;
-
-			if (r->expires_s <= now_s) {
-				*pp = r->next;
-				r->next = dead;
-				dead = r;
-			} else {
-				pp = &r->next;
-			}
-		}
-		pthread_mutex_unlock(&s->lock);
 		while (dead) {
 			struct turn_reservation *r = dead;
 

@@ -15,13 +15,13 @@
 #ifndef TURN_PROTO_H
 #define TURN_PROTO_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "services/turn/stun.h"
+#include "services/turn/turn_auth.h"
+#include "services/turn/turn_limits.h"
 #include "services/turn/turn_policy.h"
 
 /* RFC 8656 section 3.1 and the checklist in spec/turn.md 1.2. */
@@ -96,31 +96,6 @@ struct turn_config {
 	/* The TLS identity and policy (certs/tls.h), when tls_port is set. */
 	struct cv_tls_config *tls;
 };
-
-struct turn_user;
-
-/* A port held for the second allocation of an EVEN-PORT pair (R bit). */
-struct turn_reservation {
-	struct turn_reservation *next;
-	uint8_t token[8];
-	int fd;
-	struct stun_addr addr;
-	uint64_t expires_s;
-};
-
-/* State all cores share: allocation counts for the quotas and the even-port
- * reservations. Touched only when an allocation is made or freed, never
- * per packet; one mutex. */
-struct turn_shared {
-	pthread_mutex_t lock;
-	struct turn_user **users;
-	size_t n_buckets;
-	atomic_uint total;
-	struct turn_reservation *resv;
-};
-
-void turn_shared_init(struct turn_shared *s);
-void turn_shared_free(struct turn_shared *s);
 
 struct turn_perm {
 	struct stun_addr peer; /* port ignored (RFC 8656 section 9) */
@@ -226,14 +201,6 @@ struct turn_stats {
 	uint64_t auth_failures;
 };
 
-#define TURN_RL_BUCKETS 1024
-
-struct turn_rl_bucket {
-	struct stun_addr src;
-	uint64_t last_ms;
-	uint32_t tokens; /* thousandths */
-};
-
 struct turn_core {
 	const struct turn_config *cfg;
 	struct turn_shared *shared;
@@ -310,13 +277,5 @@ struct turn_alloc *turn_core_find(struct turn_core *c, const struct turn_conn *c
  * neither (the connection must be closed).
  */
 long turn_frame_len(const uint8_t *buf, size_t len);
-
-/* Nonces (exposed for the unit tests). */
-#define TURN_NONCE_LEN 29
-void turn_nonce_make(const struct turn_config *cfg, const struct stun_addr *src, uint64_t now_s,
-		     char out[TURN_NONCE_LEN + 1]);
-/* 0 valid, -ESTALE expired, -EINVAL not ours. */
-int turn_nonce_check(const struct turn_config *cfg, const struct stun_addr *src, uint64_t now_s,
-		     const uint8_t *nonce, size_t len);
 
 #endif

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The TURN relay's limits and shared state: see turn_limits.h.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/mem.h"
+#include "services/turn/turn_limits.h"
+
+struct turn_user {
+	struct turn_user *next;
+	unsigned count;
+	char name[];
+};
+
+/* --- shared state ----------------------------------------------------------------------------- */
+
+void turn_shared_init(struct turn_shared *s)
+{
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	s->n_buckets = 1024;
+	s->users = xcalloc(s->n_buckets, sizeof(*s->users));
+	atomic_init(&s->total, 0);
+}
+
+void turn_shared_free(struct turn_shared *s)
+{
+	for (size_t i = 0; i < s->n_buckets; i++) {
+		struct turn_user *u = s->users[i], *n;
+
+		for (; u; u = n) {
+			n = u->next;
+			free(u);
+		}
+	}
+	free(s->users);
+	while (s->resv) {
+		struct turn_reservation *r = s->resv;
+
+		s->resv = r->next;
+		free(r);
+	}
+	pthread_mutex_destroy(&s->lock);
+}
+
+uint64_t turn_hash_bytes(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+/* --- quotas ------------------------------------------------------------------------------------ */
+
+int turn_quota_take(struct turn_shared *s, unsigned total_quota, const char *name, size_t n,
+		    unsigned limit, struct turn_user **ret)
+{
+	size_t b = turn_hash_bytes(name, n) % s->n_buckets;
+	struct turn_user *u;
+	int code = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (u = s->users[b]; u; u = u->next)
+		if (strlen(u->name) == n && !memcmp(u->name, name, n))
+			break;
+	if (u && limit && u->count >= limit) {
+		code = 486;
+	} else if (total_quota && atomic_load(&s->total) >= total_quota) {
+		code = 508;
+	} else {
+		if (!u) {
+			u = xcalloc(1, sizeof(*u) + n + 1);
+			memcpy(u->name, name, n);
+			u->next = s->users[b];
+			s->users[b] = u;
+		}
+		u->count++;
+		atomic_fetch_add(&s->total, 1);
+		*ret = u;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return code;
+}
+
+void turn_quota_give(struct turn_shared *s, struct turn_user *u)
+{
+	if (!u)
+		return;
+	pthread_mutex_lock(&s->lock);
+	u->count--;
+	atomic_fetch_sub(&s->total, 1);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* --- EVEN-PORT reservations (RFC 8656 section 7.2) ------------------------------------------- */
+
+void turn_resv_add(struct turn_shared *s, struct turn_reservation *r)
+{
+	pthread_mutex_lock(&s->lock);
+	r->next = s->resv;
+	s->resv = r;
+	pthread_mutex_unlock(&s->lock);
+}
+
+struct turn_reservation *turn_resv_take(struct turn_shared *s, const uint8_t token[8])
+{
+	struct turn_reservation *r = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	for (struct turn_reservation **pp = &s->resv; *pp; pp = &(*pp)->next) {
+		if (!memcmp((*pp)->token, token, 8)) {
+			r = *pp;
+			*pp = r->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+struct turn_reservation *turn_resv_expired(struct turn_shared *s, uint64_t now_s)
+{
+	struct turn_reservation *dead = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	for (struct turn_reservation **pp = &s->resv; *pp;) {
+		struct turn_reservation *r = *pp;
+
+		if (r->expires_s <= now_s) {
+			*pp = r->next;
+			r->next = dead;
+			dead = r;
+		} else {
+			pp = &r->next;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return dead;
+}
+
+/* --- rate limit of unauthenticated answers ------------------------------------------------- */
+
+bool turn_rl_allow(struct turn_rl_bucket tab[TURN_RL_BUCKETS], unsigned rate, uint64_t now_ms,
+		   const struct stun_addr *src)
+{
+	struct turn_rl_bucket *b;
+	struct stun_addr k = *src;
+	uint64_t burst;
+
+	if (!rate)
+		return true;
+	k.port = 0;
+	b = &tab[turn_hash_bytes(&k, sizeof(k)) % TURN_RL_BUCKETS];
+	burst = 2000ull * rate; /* two seconds' worth, in thousandths */
+	if (memcmp(&b->src, &k, sizeof(k))) {
+		/* A new source takes the slot (a collision only makes the
+		 * limit reset for someone: never more than burst). */
+		b->src = k;
+		b->tokens = (uint32_t)(burst > UINT32_MAX ? UINT32_MAX : burst);
+		b->last_ms = now_ms;
+	} else {
+		uint64_t add = (now_ms - b->last_ms) * rate, t = b->tokens + add;
+
+		b->tokens = (uint32_t)(t > burst ? burst : t);
+		b->last_ms = now_ms;
+	}
+	if (b->tokens < 1000)
+		return false;
+	b->tokens -= 1000;
+	return true;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The TURN relay's limits and the state its workers share: allocation
+ * quotas per user and in all (RFC 8656 section 7.2: 486 and 508), the ports
+ * held for EVEN-PORT pairs (section 7.2, RESERVATION-TOKEN), and the
+ * per-source token buckets that limit answers to unauthenticated requests
+ * (spec/turn.md section 8 item 6).
+ *
+ * struct turn_shared is shared by every worker's core: one mutex, taken
+ * when an allocation is made or freed and when reservations are made,
+ * claimed or expire, never per packet. The token buckets belong to one
+ * core (one worker thread) and take no lock.
+ */
+#ifndef TURN_LIMITS_H
+#define TURN_LIMITS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "services/turn/stun.h"
+
+/* One user's count of allocations (the quota name: the user, or the name
+ * after "<expiry>:" of a time-limited user). Owned by struct turn_shared. */
+struct turn_user;
+
+/* A port held for the second allocation of an EVEN-PORT pair (R bit). */
+struct turn_reservation {
+	struct turn_reservation *next;
+	uint8_t token[8];
+	int fd;
+	struct stun_addr addr;
+	uint64_t expires_s;
+};
+
+struct turn_shared {
+	pthread_mutex_t lock;
+	struct turn_user **users;
+	size_t n_buckets;
+	atomic_uint total;
+	struct turn_reservation *resv;
+};
+
+void turn_shared_init(struct turn_shared *s);
+/* Frees the counts and the reservation list (not the reserved sockets:
+ * the I/O layer closes them). */
+void turn_shared_free(struct turn_shared *s);
+
+/*
+ * Takes a slot of the user's quota (limit, 0: none) and of the total
+ * (total_quota, 0: none): 0 with *ret set, or the error code 486 (the
+ * user's quota) or 508 (the total). turn_quota_give returns the slot.
+ */
+int turn_quota_take(struct turn_shared *s, unsigned total_quota, const char *name, size_t n,
+		    unsigned limit, struct turn_user **ret);
+void turn_quota_give(struct turn_shared *s, struct turn_user *u);
+
+/* Reservations: add takes r (xmalloc'd); take returns the one holding
+ * token, removed from the list, or NULL; expired detaches and returns those
+ * whose time is up (the caller closes their fds and frees them). */
+void turn_resv_add(struct turn_shared *s, struct turn_reservation *r);
+struct turn_reservation *turn_resv_take(struct turn_shared *s, const uint8_t token[8]);
+struct turn_reservation *turn_resv_expired(struct turn_shared *s, uint64_t now_s);
+
+/* Per-source token buckets in a fixed table: bounded memory under floods
+ * from spoofed sources. */
+#define TURN_RL_BUCKETS 1024
+
+struct turn_rl_bucket {
+	struct stun_addr src;
+	uint64_t last_ms;
+	uint32_t tokens; /* thousandths */
+};
+
+/* True when src (its IP; the port is ignored) may have one more answer:
+ * rate a second, bursts of two seconds' worth. rate 0: no limit. */
+bool turn_rl_allow(struct turn_rl_bucket tab[TURN_RL_BUCKETS], unsigned rate, uint64_t now_ms,
+		   const struct stun_addr *src);
+
+/* FNV-1a, for the hash tables of the relay. */
+uint64_t turn_hash_bytes(const void *p, size_t n);
+
+#endif
