@@ -96,9 +96,34 @@ void turn_quota_give(struct turn_shared *s, struct turn_user *u)
 	if (!u)
 		return;
 	pthread_mutex_lock(&s->lock);
-	u->count--;
 	atomic_fetch_sub(&s->total, 1);
+	/* The last allocation of this name went: the entry goes too, or
+	 * every time-limited name ("<expiry>:<name>" changes with each
+	 * credential) would stay for the life of the process. */
+	if (--u->count == 0) {
+		size_t b = turn_hash_bytes(u->name, strlen(u->name)) % s->n_buckets;
+
+		for (struct turn_user **pp = &s->users[b]; *pp; pp = &(*pp)->next) {
+			if (*pp == u) {
+				*pp = u->next;
+				break;
+			}
+		}
+		free(u);
+	}
 	pthread_mutex_unlock(&s->lock);
+}
+
+size_t turn_shared_users(struct turn_shared *s)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->n_buckets; i++)
+		for (struct turn_user *u = s->users[i]; u; u = u->next)
+			n++;
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 /* --- EVEN-PORT reservations (RFC 8656 section 7.2) ------------------------------------------- */

@@ -51,11 +51,14 @@ void turn_shared_free(struct turn_shared *s);
 /*
  * Takes a slot of the user's quota (limit, 0: none) and of the total
  * (total_quota, 0: none): 0 with *ret set, or the error code 486 (the
- * user's quota) or 508 (the total). turn_quota_give returns the slot.
+ * user's quota) or 508 (the total). turn_quota_give returns the slot; the
+ * user's entry is freed with its last slot.
  */
 int turn_quota_take(struct turn_shared *s, unsigned total_quota, const char *name, size_t n,
 		    unsigned limit, struct turn_user **ret);
 void turn_quota_give(struct turn_shared *s, struct turn_user *u);
+/* How many users have a count (walks the table: for tests and stats). */
+size_t turn_shared_users(struct turn_shared *s);
 
 /* Reservations: add takes r (xmalloc'd); take returns the one holding
  * token, removed from the list, or NULL; expired detaches and returns those

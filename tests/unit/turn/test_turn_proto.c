@@ -376,6 +376,49 @@ static void test_quota(void)
 	is_int(atomic_load(&shared.total), 0, "the failed allocation took no quota");
 }
 
+/* A time-limited user of the shared secret "s3cr3t": "<expiry>:<name>". */
+static void rest_client(struct tclient *t, char user[64], char pass[64], const char *name,
+			const char *ip, uint16_t port)
+{
+	uint8_t mac[20];
+
+	snprintf(user, 64, "%llu:%s", (unsigned long long)wall + 3600, name);
+	stun_hmac_sha1("s3cr3t", 6, user, strlen(user), mac);
+	stun_base64(mac, 20, pass);
+	tc_init(t, user, pass, ip, port);
+}
+
+/* Per-user counts (the quotas) exist only while the user has allocations:
+ * time-limited names change with every credential, so entries that stayed
+ * would grow without bound. */
+static void test_quota_entries(void)
+{
+	static char users[40][64], passes[40][64];
+	struct tclient t[40];
+	size_t before = turn_shared_users(&shared);
+	int made = 0;
+
+	cfg.total_quota = 100;
+	for (int i = 0; i < 40; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "user%d", i);
+		rest_client(&t[i], users[i], passes[i], name, "203.0.113.13", (uint16_t)(44300 + i));
+		made += allocate_auth(&t[i]) == 0;
+	}
+	is_int(made, 40, "40 time-limited users allocate");
+	is_int(turn_shared_users(&shared), before + 40, "40 per-user entries while they hold them");
+	for (int i = 0; i < 20; i++)
+		refresh(&t[i], 0);
+	is_int(turn_shared_users(&shared), before + 20, "Refresh 0 frees the entries of 20 users");
+	turn_core_set_time(&core, now_ms + 601 * 1000, wall);
+	turn_core_tick(&core);
+	turn_core_set_time(&core, now_ms, wall);
+	is_int(turn_shared_users(&shared), before, "expiry frees the other 20");
+	is_int(atomic_load(&shared.total), 0, "no quota slot is left taken");
+	cfg.total_quota = 4;
+}
+
 static void test_data(void)
 {
 	struct tclient t;
@@ -605,6 +648,7 @@ int main(void)
 	test_allocate();
 	test_lifecycle();
 	test_quota();
+	test_quota_entries();
 	test_data();
 	test_rfc6062();
 	test_rate_limit();
