@@ -8,7 +8,8 @@
  * MMP command; they exist for tests, benchmarks and standalone runs and
  * are listed in man/turn.8: port, relay_ports, workers, user_quota,
  * static_user_quota, total_quota, max_permissions, max_channels,
- * challenge_rate, nonce_lifetime, software, relay6, strict_channels.
+ * challenge_rate, nonce_lifetime, software, relay6, strict_channels,
+ * allow_own_peers.
  */
 #include "config.h"
 
@@ -49,7 +50,7 @@ static const char *const known_keys[] = {
 	/* not set by MMP commands (man/turn.8, "Other keys") */
 	"port", "relay_ports", "workers", "user_quota", "static_user_quota", "total_quota",
 	"max_permissions", "max_channels", "challenge_rate", "nonce_lifetime", "software",
-	"relay6", "strict_channels", NULL,
+	"relay6", "strict_channels", "allow_own_peers", NULL,
 };
 
 static int get_str(json_object *o, const char *key, char **ret, char *err, size_t errlen)
@@ -163,7 +164,8 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 	    get_bool(c, "short_term", false, &cfg->short_term, err, errlen) < 0 ||
 	    get_bool(c, "high_capacity", true, &cfg->high_capacity, err, errlen) < 0 ||
 	    get_bool(c, "software", false, &cfg->software, err, errlen) < 0 ||
-	    get_bool(c, "strict_channels", false, &cfg->strict_channels, err, errlen) < 0)
+	    get_bool(c, "strict_channels", false, &cfg->strict_channels, err, errlen) < 0 ||
+	    get_bool(c, "allow_own_peers", false, &cfg->policy.allow_own_peers, err, errlen) < 0)
 		goto out;
 	if (!cfg->realm || !*cfg->realm) {
 		fail(err, errlen, "config.realm: not set (turn credentials)");

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "lib/mem.h"
@@ -22,6 +23,10 @@ void turn_shared_init(struct turn_shared *s)
 {
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
+	for (size_t i = 0; i < TURN_RELAYED_WORDS; i++) {
+		atomic_init(&s->relayed4[i], 0);
+		atomic_init(&s->relayed6[i], 0);
+	}
 	s->n_buckets = 1024;
 	s->users = xcalloc(s->n_buckets, sizeof(*s->users));
 	atomic_init(&s->total, 0);
@@ -124,6 +129,27 @@ size_t turn_shared_users(struct turn_shared *s)
 			n++;
 	pthread_mutex_unlock(&s->lock);
 	return n;
+}
+
+/* --- live relayed transport addresses ---------------------------------------------------------- */
+
+void turn_relayed_set(struct turn_shared *s, const struct stun_addr *relay, bool live)
+{
+	_Atomic uint64_t *w = relay->family == AF_INET6 ? s->relayed6 : s->relayed4;
+	uint64_t bit = 1ull << (relay->port % 64);
+
+	/* Release: whoever sees the bit sees the socket that was bound. */
+	if (live)
+		atomic_fetch_or_explicit(&w[relay->port / 64], bit, memory_order_release);
+	else
+		atomic_fetch_and_explicit(&w[relay->port / 64], ~bit, memory_order_release);
+}
+
+bool turn_relayed_live(struct turn_shared *s, uint16_t family, uint16_t port)
+{
+	_Atomic uint64_t *w = family == AF_INET6 ? s->relayed6 : s->relayed4;
+
+	return atomic_load_explicit(&w[port / 64], memory_order_acquire) & (1ull << (port % 64));
 }
 
 /* --- EVEN-PORT reservations (RFC 8656 section 7.2) ------------------------------------------- */

@@ -35,12 +35,26 @@ struct turn_reservation {
 	uint64_t expires_s;
 };
 
+/*
+ * The live relayed transport addresses of UDP allocations, for the one own
+ * address a client may reach: another allocation's relayed address
+ * (turn_proto.c). They all share the relay address (IPv4, or the IPv6
+ * relay6), so a bit per port and family says it all: 8 KiB each, set when
+ * an allocation's relay socket opens and cleared before it closes, by the
+ * worker that owns it, read by any worker without a lock (atomic loads; a
+ * mutex would do as well for the rare CreatePermission, but the data path
+ * checks a bit too, per packet to an own address).
+ */
+#define TURN_RELAYED_WORDS (65536 / 64)
+
 struct turn_shared {
 	pthread_mutex_t lock;
 	struct turn_user **users;
 	size_t n_buckets;
 	atomic_uint total;
 	struct turn_reservation *resv;
+	_Atomic uint64_t relayed4[TURN_RELAYED_WORDS];
+	_Atomic uint64_t relayed6[TURN_RELAYED_WORDS];
 };
 
 void turn_shared_init(struct turn_shared *s);
@@ -66,6 +80,11 @@ size_t turn_shared_users(struct turn_shared *s);
 void turn_resv_add(struct turn_shared *s, struct turn_reservation *r);
 struct turn_reservation *turn_resv_take(struct turn_shared *s, const uint8_t token[8]);
 struct turn_reservation *turn_resv_expired(struct turn_shared *s, uint64_t now_s);
+
+/* Marks the relayed transport address relay (a UDP allocation's) live or
+ * not; tells whether a port of the IPv4 or IPv6 relay address is live. */
+void turn_relayed_set(struct turn_shared *s, const struct stun_addr *relay, bool live);
+bool turn_relayed_live(struct turn_shared *s, uint16_t family, uint16_t port);
 
 /* Per-source token buckets in a fixed table: bounded memory under floods
  * from spoofed sources. */

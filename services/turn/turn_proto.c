@@ -20,8 +20,11 @@
  *    486; in all, or no relay port left, 508. Permissions and channels per
  *    allocation are capped too (508).
  *  - Peers are checked against the policy (turn_policy.c) at
- *    CreatePermission, ChannelBind and Send; data is relayed only for
- *    permissions, which only exist for permitted peers.
+ *    CreatePermission, ChannelBind and Connect; data is relayed only for
+ *    permissions, which only exist for permitted peers. The one own address
+ *    a client may reach is another live allocation's relayed transport
+ *    address (relayed_peer); a permission for an own address lets data
+ *    through only to such an address, checked per datagram.
  *  - A retransmitted Allocate (same transaction ID on the 5-tuple of the
  *    allocation it made) gets the stored success response again (RFC 8489
  *    section 6.3.1); other requests are idempotent or, for Refresh(0),
@@ -180,6 +183,8 @@ static void alloc_free(struct turn_core *c, struct turn_alloc *a)
 		c->ops->tcp_close(c->io, a->tcps);
 		tcp_free(c, a->tcps);
 	}
+	if (!a->tcp)
+		turn_relayed_set(c->shared, &a->relay, false);
 	if (a->relay_io)
 		c->ops->relay_close(c->io, a);
 	turn_quota_give(c->shared, a->user);
@@ -259,8 +264,10 @@ static void prune(struct turn_alloc *a, uint64_t now)
 	a->n_chans = (uint16_t)j;
 }
 
-/* Installs or refreshes a permission; false when the cap is reached. */
-static bool perm_install(struct turn_core *c, struct turn_alloc *a, const struct stun_addr *peer)
+/* Installs or refreshes a permission; false when the cap is reached. own:
+ * the peer is one of our own addresses (turn_policy_check). */
+static bool perm_install(struct turn_core *c, struct turn_alloc *a, const struct stun_addr *peer,
+			 bool own)
 {
 	uint64_t exp = c->now_ms + TURN_PERMISSION_LIFETIME * 1000ull;
 	struct turn_perm *p = perm_find(a, peer, c->now_ms);
@@ -280,6 +287,7 @@ static bool perm_install(struct turn_core *c, struct turn_alloc *a, const struct
 	p->peer = *peer;
 	p->peer.port = 0;
 	p->expires = exp;
+	p->own = own;
 	return true;
 }
 
@@ -572,6 +580,8 @@ static void handle_allocate(struct turn_core *c, const struct turn_conn *conn,
 		a->advertised.port = a->relay.port;
 	}
 	alloc_link(c, a);
+	if (!a->tcp)
+		turn_relayed_set(c->shared, &a->relay, true);
 	c->stats.allocs++;
 
 	stun_put_xaddr(&r->b, TURN_A_XOR_RELAYED_ADDRESS, &a->advertised);
@@ -632,11 +642,54 @@ static void log_denied(struct turn_core *c, const struct turn_alloc *a,
 	}
 }
 
-/* Decodes and checks one XOR-PEER-ADDRESS: 0, or an error code. */
+/*
+ * The one own address a client may reach (turn_policy.h): the relayed
+ * transport address of another live UDP allocation on this server, named
+ * by the relay address or, behind NAT, by the public IP it is advertised
+ * as. Two clients that are both forced to relay (WebRTC's iceTransportPolicy
+ * "relay") through this server relay to each other this way. Sets *ret_to
+ * to where the datagrams go: always the relay address itself, so that
+ * relay-to-relay traffic does not depend on the NAT sending the public
+ * address back in (hairpinning). An allocation's own relayed address does
+ * not count, and nothing counts for a TCP allocation (RFC 6062 peers are
+ * never own addresses: no relay-to-relay over TCP).
+ *
+ * The set of live relayed addresses spans every worker: turn_shared's
+ * bitmap, read without a lock (turn_limits.h). The check runs at
+ * CreatePermission and ChannelBind, and again for each datagram sent to an
+ * own address, so an allocation that goes takes its reachability along.
+ */
+static bool relayed_peer(struct turn_core *c, const struct turn_alloc *a,
+			 const struct stun_addr *peer, struct stun_addr *ret_to)
+{
+	const struct turn_config *cfg = c->cfg;
+	struct stun_addr to;
+
+	if (a->tcp)
+		return false;
+	if (peer->family == AF_INET && (stun_addr_equal(peer, &cfg->relay4, false) ||
+					(cfg->have_public && stun_addr_equal(peer, &cfg->public4, false))))
+		to = cfg->relay4;
+	else if (peer->family == AF_INET6 && cfg->have_relay6 &&
+		 stun_addr_equal(peer, &cfg->relay6, false))
+		to = cfg->relay6;
+	else
+		return false;
+	to.port = peer->port;
+	if (stun_addr_equal(&to, &a->relay, true) ||
+	    !turn_relayed_live(c->shared, to.family, to.port))
+		return false;
+	*ret_to = to;
+	return true;
+}
+
+/* Decodes and checks one XOR-PEER-ADDRESS: 0, or an error code; *ret_own
+ * tells that the peer is an own address let through by relayed_peer. */
 static int check_peer(struct turn_core *c, struct turn_alloc *a, const struct stun_msg *m,
-		      const uint8_t *v, size_t len, struct stun_addr *ret)
+		      const uint8_t *v, size_t len, struct stun_addr *ret, bool *ret_own)
 {
 	int r = stun_xaddr_decode(v, len, m->tid, ret);
+	struct stun_addr to;
 
 	if (r == -EAFNOSUPPORT)
 		return 443;
@@ -644,11 +697,34 @@ static int check_peer(struct turn_core *c, struct turn_alloc *a, const struct st
 		return 400;
 	if (ret->family != a->relay.family)
 		return 443;
-	if (!turn_policy_permits(&c->cfg->policy, ret)) {
-		log_denied(c, a, ret);
-		return 403;
+	*ret_own = false;
+	switch (turn_policy_check(&c->cfg->policy, ret)) {
+	case TURN_PEER_PERMIT:
+		return 0;
+	case TURN_PEER_OWN:
+		if (relayed_peer(c, a, ret, &to)) {
+			*ret_own = true;
+			return 0;
+		}
+		break;
+	case TURN_PEER_DENY:
+		break;
 	}
-	return 0;
+	log_denied(c, a, ret);
+	return 403;
+}
+
+/* Where a datagram for peer goes, under permission p: the peer, or for an
+ * own address the live relayed address it names; NULL: dropped. */
+static const struct stun_addr *peer_dest(struct turn_core *c, const struct turn_alloc *a,
+					 const struct turn_perm *p, const struct stun_addr *peer,
+					 struct stun_addr *to)
+{
+	if (!p)
+		return NULL;
+	if (!p->own)
+		return peer;
+	return relayed_peer(c, a, peer, to) ? to : NULL;
 }
 
 static void handle_create_permission(struct turn_core *c, const struct turn_conn *conn,
@@ -657,6 +733,7 @@ static void handle_create_permission(struct turn_core *c, const struct turn_conn
 {
 	struct turn_alloc *a = turn_core_find(c, conn);
 	struct stun_addr peers[STUN_MAX_PEERS];
+	bool own[STUN_MAX_PEERS];
 
 	if (!a)
 		return send_auth_error(c, conn, r, 437);
@@ -666,7 +743,8 @@ static void handle_create_permission(struct turn_core *c, const struct turn_conn
 		return send_auth_error(c, conn, r, 400);
 	/* All or nothing (section 10.2). */
 	for (unsigned i = 0; i < m->n_peers; i++) {
-		int code = check_peer(c, a, m, m->buf + m->peer_off[i], m->peer_len[i], &peers[i]);
+		int code = check_peer(c, a, m, m->buf + m->peer_off[i], m->peer_len[i], &peers[i],
+				      &own[i]);
 
 		if (code)
 			return send_auth_error(c, conn, r, code);
@@ -681,7 +759,7 @@ static void handle_create_permission(struct turn_core *c, const struct turn_conn
 			return send_auth_error(c, conn, r, 508);
 	}
 	for (unsigned i = 0; i < m->n_peers; i++)
-		perm_install(c, a, &peers[i]);
+		perm_install(c, a, &peers[i], own[i]);
 	reply_send(c, r, conn);
 }
 
@@ -693,6 +771,7 @@ static void handle_channel_bind(struct turn_core *c, const struct turn_conn *con
 	struct turn_chan *ch, *byp;
 	uint32_t v;
 	uint16_t num;
+	bool own;
 	int code;
 
 	if (!a)
@@ -709,7 +788,7 @@ static void handle_channel_bind(struct turn_core *c, const struct turn_conn *con
 	if (num < TURN_CHANNEL_MIN ||
 	    num > (c->cfg->strict_channels ? TURN_CHANNEL_MAX : TURN_CHANNEL_MAX_RFC5766))
 		return send_auth_error(c, conn, r, 400);
-	code = check_peer(c, a, m, m->buf + m->peer_off[0], m->peer_len[0], &peer);
+	code = check_peer(c, a, m, m->buf + m->peer_off[0], m->peer_len[0], &peer, &own);
 	if (code)
 		return send_auth_error(c, conn, r, code);
 	ch = chan_by_num(a, num, c->now_ms);
@@ -732,7 +811,7 @@ static void handle_channel_bind(struct turn_core *c, const struct turn_conn *con
 		ch->peer = peer;
 	}
 	ch->expires = c->now_ms + TURN_CHANNEL_LIFETIME * 1000ull;
-	perm_install(c, a, &peer);
+	perm_install(c, a, &peer, own);
 	reply_send(c, r, conn);
 }
 
@@ -740,7 +819,8 @@ static void handle_send(struct turn_core *c, const struct turn_conn *conn,
 			const struct stun_msg *m)
 {
 	struct turn_alloc *a = turn_core_find(c, conn);
-	struct stun_addr peer;
+	struct stun_addr peer, to;
+	const struct stun_addr *dst;
 	size_t dlen;
 	const uint8_t *data = stun_attr(m, SA_DATA, &dlen);
 
@@ -749,10 +829,15 @@ static void handle_send(struct turn_core *c, const struct turn_conn *conn,
 		return;
 	if (stun_xaddr_decode(m->buf + m->peer_off[0], m->peer_len[0], m->tid, &peer) < 0)
 		return;
-	if (peer.family != a->relay.family || !perm_find(a, &peer, c->now_ms))
+	if (peer.family != a->relay.family)
+		return;
+	/* A permission covers an address, any port; to an own address only
+	 * live relayed addresses may be reached. */
+	dst = peer_dest(c, a, perm_find(a, &peer, c->now_ms), &peer, &to);
+	if (!dst)
 		return;
 	a->rx_pkts++;
-	c->ops->send_peer(c->io, a, &peer, data, dlen);
+	c->ops->send_peer(c->io, a, dst, data, dlen);
 }
 
 /* RFC 6062 section 5.2. The answer comes with turn_core_tcp_connected. */
@@ -762,6 +847,7 @@ static void handle_connect(struct turn_core *c, const struct turn_conn *conn,
 	struct turn_alloc *a = turn_core_find(c, conn);
 	struct stun_addr peer;
 	struct turn_tcp *t;
+	bool own;
 	int code;
 
 	if (!a)
@@ -770,7 +856,9 @@ static void handle_connect(struct turn_core *c, const struct turn_conn *conn,
 		return send_auth_error(c, conn, r, 441);
 	if (!a->tcp || !m->n_peers)
 		return send_auth_error(c, conn, r, 400);
-	code = check_peer(c, a, m, m->buf + m->peer_off[0], m->peer_len[0], &peer);
+	/* Own addresses are refused (relayed_peer lets nothing through for a
+	 * TCP allocation), relayed addresses included. */
+	code = check_peer(c, a, m, m->buf + m->peer_off[0], m->peer_len[0], &peer, &own);
 	if (code)
 		return send_auth_error(c, conn, r, code);
 	for (t = a->tcps; t; t = t->next)
@@ -778,7 +866,7 @@ static void handle_connect(struct turn_core *c, const struct turn_conn *conn,
 			return send_auth_error(c, conn, r, 446);
 	if (a->n_tcps >= TURN_MAX_TCP_CONNS)
 		return send_auth_error(c, conn, r, 508);
-	perm_install(c, a, &peer);
+	perm_install(c, a, &peer, own);
 	t = tcp_new(c, a, &peer, TURN_TCP_CONNECTING);
 	memcpy(t->tid, m->tid, STUN_TID_LEN);
 	memcpy(t->key, au->key, au->keylen);
@@ -958,6 +1046,8 @@ static void handle_channel_data(struct turn_core *c, const struct turn_conn *con
 {
 	struct turn_alloc *a;
 	struct turn_chan *ch;
+	struct stun_addr to;
+	const struct stun_addr *dst;
 	size_t dlen;
 
 	if (len < 4)
@@ -970,10 +1060,13 @@ static void handle_channel_data(struct turn_core *c, const struct turn_conn *con
 	if (!a)
 		return;
 	ch = chan_by_num(a, (uint16_t)(buf[0] << 8 | buf[1]), c->now_ms);
-	if (!ch || !perm_find(a, &ch->peer, c->now_ms))
+	if (!ch)
+		return;
+	dst = peer_dest(c, a, perm_find(a, &ch->peer, c->now_ms), &ch->peer, &to);
+	if (!dst)
 		return;
 	a->rx_pkts++;
-	c->ops->send_peer(c->io, a, &ch->peer, buf + 4, dlen);
+	c->ops->send_peer(c->io, a, dst, buf + 4, dlen);
 }
 
 void turn_core_input(struct turn_core *c, const struct turn_conn *conn, uint8_t *buf, size_t len)
@@ -994,12 +1087,24 @@ void turn_core_input(struct turn_core *c, const struct turn_conn *conn, uint8_t 
 void turn_core_peer_input(struct turn_core *c, struct turn_alloc *a, const struct stun_addr *peer,
 			  uint8_t *data, size_t len)
 {
+	const struct turn_config *cfg = c->cfg;
 	struct turn_chan *ch;
+	struct stun_addr pub;
 	uint8_t *p;
 	size_t total;
 
 	if (len > 0xFFFF - 48)
 		return;
+	/* Relay to relay behind NAT: another allocation's relay socket sends
+	 * from the relay address, which its client knows by the public IP
+	 * (relayed_peer). Shown as the address the client named. */
+	if (cfg->have_public && peer->family == AF_INET &&
+	    stun_addr_equal(peer, &cfg->relay4, false)) {
+		pub = cfg->public4;
+		pub.port = peer->port;
+		if (perm_find(a, &pub, c->now_ms))
+			peer = &pub;
+	}
 	ch = chan_by_peer(a, peer, c->now_ms);
 	if (ch && perm_find(a, peer, c->now_ms)) {
 		/* ChannelData (section 12.4), padded on streams. */

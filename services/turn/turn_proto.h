@@ -100,6 +100,7 @@ struct turn_config {
 struct turn_perm {
 	struct stun_addr peer; /* port ignored (RFC 8656 section 9) */
 	uint64_t expires;      /* ms */
+	bool own; /* an own address: only live relayed addresses (ports) behind it */
 };
 
 struct turn_chan {

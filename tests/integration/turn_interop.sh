@@ -28,9 +28,11 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 	-subj "/CN=turn.test" -keyout "$CV_TMP/files/turn.key" -out "$CV_TMP/files/turn.crt" \
 	>/dev/null 2>&1 || tap_bail "openssl cannot make a test certificate"
 
-# Test-only: loopback peers allowed (the echo peer is on loopback).
+# Test-only: loopback peers allowed (the echo peer is on loopback, one of the
+# relay's own addresses: allow_own_peers lets the allow list open them).
 turn_config "$CV_TMP/bench.json" 127.0.0.1 ', "username": "alice", "password": "secret123",
  "short_term": true, "shared_secret": "s3cr3t", "allow_peers": ["127.0.0.0/8", "::1/128"],
+ "allow_own_peers": true,
  "relay6": "::1", "challenge_rate": 0, "tls_port": 5349, "key": "turn.key", "crt": "turn.crt"'
 sed -i "s|\"hostname\"|\"upload_dir\": \"$CV_TMP/files\", \"hostname\"|" "$CV_TMP/bench.json"
 turn_start "$CV_TMP/bench.json" "$CV_TMP/turn.log"

@@ -43,20 +43,31 @@ static void setup(void)
 	turn_core_set_time(&core, now_ms, wall);
 }
 
+/* The core (and its fake I/O) xfer talks to: core, or a second core that
+ * stands for another worker. */
+static struct turn_core *xcore = &core;
+static struct fake_io *xio = &fio;
+
 /* Sends the client's message; parses the last answer to the client into
  * resp. Returns the number of datagrams the core sent. */
 static int xfer(struct tclient *t)
 {
-	fio.n = 0;
-	turn_core_input(&core, &t->conn, t->buf, t->len);
+	xio->n = 0;
+	turn_core_input(xcore, &t->conn, t->buf, t->len);
 	memset(&resp, 0, sizeof(resp));
-	for (int i = fio.n - 1; i >= 0; i--) {
-		if (!fio.sent[i].to_peer) {
-			stun_parse(fio.sent[i].buf, fio.sent[i].len, &resp);
+	for (int i = xio->n - 1; i >= 0; i--) {
+		if (!xio->sent[i].to_peer) {
+			stun_parse(xio->sent[i].buf, xio->sent[i].len, &resp);
 			break;
 		}
 	}
-	return fio.n;
+	return xio->n;
+}
+
+static void on_worker(struct turn_core *c, struct fake_io *f)
+{
+	xcore = c;
+	xio = f;
 }
 
 static int code(void)
@@ -624,6 +635,206 @@ static void test_rfc6062(void)
 	is_int(allocate(&t, 6, 0), 442, "a TCP allocation over UDP: 442");
 }
 
+static int send_ind(struct tclient *t, const struct stun_addr *p, const char *data)
+{
+	struct stun_builder b;
+
+	tc_begin(t, &b, TURN_SEND, STUN_INDICATION);
+	stun_put_xaddr(&b, TURN_A_XOR_PEER_ADDRESS, p);
+	stun_put(&b, TURN_A_DATA, data, strlen(data));
+	t->len = stun_end(&b);
+	return xfer(t);
+}
+
+static int create_perm_at(struct tclient *t, const struct stun_addr *p)
+{
+	struct stun_builder b;
+
+	tc_begin(t, &b, TURN_CREATE_PERMISSION, STUN_REQUEST);
+	stun_put_xaddr(&b, TURN_A_XOR_PEER_ADDRESS, p);
+	tc_end(t, &b, false);
+	xfer(t);
+	return code();
+}
+
+static int channel_bind_at(struct tclient *t, uint16_t ch, const struct stun_addr *p)
+{
+	struct stun_builder b;
+
+	tc_begin(t, &b, TURN_CHANNEL_BIND, STUN_REQUEST);
+	stun_put_u32(&b, TURN_A_CHANNEL_NUMBER, (uint32_t)ch << 16);
+	stun_put_xaddr(&b, TURN_A_XOR_PEER_ADDRESS, p);
+	tc_end(t, &b, false);
+	xfer(t);
+	return code();
+}
+
+/* The relayed address an Allocate answered (XOR-RELAYED-ADDRESS). */
+static struct stun_addr relayed_of(void)
+{
+	struct stun_addr r;
+
+	memset(&r, 0, sizeof(r));
+	if (resp.off[SA_XOR_RELAYED_ADDRESS])
+		stun_xaddr_decode(resp.buf + resp.off[SA_XOR_RELAYED_ADDRESS],
+				  resp.alen[SA_XOR_RELAYED_ADDRESS], resp.tid, &r);
+	return r;
+}
+
+/*
+ * Relay to relay (two clients both forced to relay through us, WebRTC's
+ * iceTransportPolicy "relay"): each may reach the other's relayed transport
+ * address, though it is one of our own addresses, and nothing else of ours:
+ * not a port without a live allocation, not its own relayed address, not
+ * the listener, not through Send to another port, not after the other
+ * allocation went. A runs on this core, B on a second core (another worker)
+ * sharing turn_shared; with a public IP, the relayed addresses are named
+ * by it and the datagrams still go to the relay address itself.
+ */
+static void test_relay_to_relay(bool public_ip)
+{
+	struct turn_core core2;
+	struct fake_io fio2;
+	struct tclient ta, tb;
+	struct stun_addr ra, rb, x, relay_ip;
+	struct turn_alloc *aa, *ab;
+	uint8_t frame[16], pkt[TURN_HEADROOM + 64 + TURN_TAILROOM];
+	const char *v = public_ip ? " (public IP)" : "";
+
+	memset(&fio2, 0, sizeof(fio2));
+	if (public_ip) {
+		cfg.have_public = true;
+		peer_addr(&cfg.public4, "203.0.113.77", 0);
+		turn_policy_add_own(&cfg.policy, &cfg.public4);
+	}
+	turn_core_init(&core2, &cfg, &shared, &fake_ops, &fio2, 50050, 50100);
+	turn_core_set_time(&core2, now_ms, wall);
+	tc_init(&ta, "alice", "secret123", "203.0.113.50", 48000);
+	tc_init(&tb, "alice", "secret123", "203.0.113.51", 48001);
+	is_int(allocate_auth(&ta), 0, "A allocates on worker 1%s", v);
+	ra = relayed_of();
+	aa = turn_core_find(&core, &ta.conn);
+	/* B on the second core: its own table, the shared set. */
+	on_worker(&core2, &fio2);
+	is_int(allocate_auth(&tb), 0, "B allocates on worker 2%s", v);
+	on_worker(&core, &fio);
+	rb = relayed_of();
+	ab = turn_core_find(&core2, &tb.conn);
+	ok(aa && ab && ab->relay.port >= 50050,
+	   "the allocations live on different cores (ports %u and %u)", ra.port, rb.port);
+	relay_ip = cfg.relay4;
+	ok(stun_addr_equal(&ra, public_ip ? &cfg.public4 : &relay_ip, false),
+	   "XOR-RELAYED-ADDRESS is the %s", public_ip ? "public IP" : "relay address");
+
+	is_int(create_perm_at(&ta, &rb), 0, "A: CreatePermission to B's relayed address%s", v);
+	is_int(channel_bind_at(&ta, 0x4001, &rb), 0, "A: ChannelBind to B's relayed address%s", v);
+	x = rb;
+	x.port = 50099;
+	is_int(create_perm_at(&ta, &x), 403, "A: CreatePermission to a relay port nobody holds: 403");
+	x.port = 3478;
+	is_int(create_perm_at(&ta, &x), 403, "A: CreatePermission to our listener port: 403");
+	is_int(channel_bind_at(&ta, 0x4002, &x), 403, "A: ChannelBind to our listener port: 403");
+	is_int(create_perm_at(&ta, &ra), 403, "A: CreatePermission to its own relayed address: 403");
+
+	/* A's data to B leaves A's relay socket for B's relay address. */
+	memcpy(frame, "\x40\x01\x00\x04ping", 8);
+	fio.n = 0;
+	turn_core_input(&core, &ta.conn, frame, 8);
+	x = ab->relay;
+	ok(fio.n == 1 && fio.sent[0].to_peer && stun_addr_equal(&fio.sent[0].to, &x, true) &&
+		   fio.sent[0].len == 4,
+	   "A's ChannelData goes to B's relay socket at %s",
+	   public_ip ? "the relay address, not the public IP" : "the relay address");
+	x.port = 22;
+	send_ind(&ta, &x, "ssh?");
+	is_int(fio.n, 0, "a Send indication to another port of the relay address is dropped");
+	if (public_ip) {
+		x = cfg.public4;
+		x.port = 22;
+		send_ind(&ta, &x, "ssh?");
+		is_int(fio.n, 0, "... and to another port of the public IP");
+	}
+	send_ind(&ta, &rb, "pong");
+	ok(fio.n == 1 && fio.sent[0].to_peer && stun_addr_equal(&fio.sent[0].to, &ab->relay, true),
+	   "a Send indication to B's relayed address reaches B's relay socket");
+
+	/* It arrives at B's relay socket from A's relay socket: B's client
+	 * gets it once B has a permission for A's relayed address. */
+	memcpy(pkt + TURN_HEADROOM, "ping", 4);
+	fio2.n = 0;
+	turn_core_peer_input(&core2, ab, &aa->relay, pkt + TURN_HEADROOM, 4);
+	is_int(fio2.n, 0, "at B, without a permission for A: dropped");
+	on_worker(&core2, &fio2);
+	is_int(create_perm_at(&tb, &ra), 0, "B: CreatePermission to A's relayed address%s", v);
+	on_worker(&core, &fio);
+	fio2.n = 0;
+	memcpy(pkt + TURN_HEADROOM, "ping", 4);
+	turn_core_peer_input(&core2, ab, &aa->relay, pkt + TURN_HEADROOM, 4);
+	{
+		struct stun_msg m;
+		size_t dl;
+		const uint8_t *d = NULL;
+
+		if (fio2.n == 1 && stun_parse(fio2.sent[0].buf, fio2.sent[0].len, &m) == 0 &&
+		    m.method == TURN_DATA && m.off[SA_XOR_PEER_ADDRESS])
+			d = stun_attr(&m, SA_DATA, &dl);
+		ok(d && dl == 4 && !memcmp(d, "ping", 4) &&
+			   stun_xaddr_decode(m.buf + m.off[SA_XOR_PEER_ADDRESS],
+					     m.alen[SA_XOR_PEER_ADDRESS], m.tid, &x) == 0 &&
+			   stun_addr_equal(&x, &ra, true),
+		   "B's client gets the data from A's relayed address as it knows it%s", v);
+	}
+
+	/* B goes: A can no longer reach its address. */
+	on_worker(&core2, &fio2);
+	refresh(&tb, 0);
+	on_worker(&core, &fio);
+	fio.n = 0;
+	turn_core_input(&core, &ta.conn, frame, 8);
+	is_int(fio.n, 0, "after B's allocation is deleted, A's ChannelData to it is dropped");
+	send_ind(&ta, &rb, "pong");
+	is_int(fio.n, 0, "... and its Send indications");
+	is_int(create_perm_at(&ta, &rb), 403, "... and a CreatePermission to it gets 403");
+	refresh(&ta, 0);
+	turn_core_free(&core2);
+	if (public_ip) {
+		cfg.have_public = false;
+		cfg.policy.n_own--;
+	}
+}
+
+/* "turn allow-peer" of our own address opens nothing: the own check comes
+ * first. */
+static void test_own_allowed(void)
+{
+	struct tclient t;
+	struct stun_addr x;
+
+	turn_policy_allow(&cfg.policy, "198.51.100.0/24");
+	turn_policy_allow(&cfg.policy, "127.0.0.0/8");
+	tc_init(&t, "alice", "secret123", "203.0.113.52", 48002);
+	is_int(allocate_auth(&t), 0, "Allocate (allow list holds the relay address and 127/8)");
+	is_int(create_perm(&t, "198.51.100.1"), 403,
+	       "CreatePermission to the relay address allowed by the list: still 403");
+	is_int(create_perm(&t, "127.0.0.1"), 403, "CreatePermission to 127.0.0.1 allowed by the list: 403");
+	is_int(create_perm(&t, "198.51.100.2"), 0, "another address of the allowed range: success");
+	peer_addr(&x, "198.51.100.1", 3478);
+	is_int(channel_bind_at(&t, 0x4001, &x), 403, "ChannelBind to our listener: 403");
+	refresh(&t, 0);
+	tc_init(&t, "alice", "secret123", "203.0.113.52", 48003);
+	t.conn.transport = TURN_TCP;
+	t.conn.io = &t;
+	allocate(&t, 6, 0);
+	take_nonce(&t);
+	is_int(allocate(&t, 6, 0), 0, "a TCP allocation");
+	connect_req(&t, "198.51.100.1", 22);
+	is_int(code(), 403, "RFC 6062 Connect to the relay address allowed by the list: 403");
+	connect_req(&t, "127.0.0.1", 22);
+	is_int(code(), 403, "RFC 6062 Connect to 127.0.0.1 allowed by the list: 403");
+	refresh(&t, 0);
+	cfg.policy.n_allow = 0;
+}
+
 static void test_rate_limit(void)
 {
 	struct tclient t;
@@ -651,6 +862,9 @@ int main(void)
 	test_quota_entries();
 	test_data();
 	test_rfc6062();
+	test_relay_to_relay(false);
+	test_relay_to_relay(true);
+	test_own_allowed();
 	test_rate_limit();
 	turn_core_free(&core);
 	turn_shared_free(&shared);
