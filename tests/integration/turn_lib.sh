@@ -1,24 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Helpers of the TURN integration scripts (sourced after lib.sh): a private
 # network namespace named cvturn-<what>-<pid> (deleted on exit), running
-# commands in it, starting convene-turn with a JSON config, and bounded waits
-# for a listening port.
+# commands in it, client namespaces joined to it by veth pairs, starting
+# convene-turn with a JSON config, and bounded waits for a listening port.
 
 TURN=$top_builddir/services/convene-turn
 PROBE="python3 $top_srcdir/tests/integration/turnprobe.py"
 TURN_NS=
+TURN_CLIENT_NS=
 
 turn_cleanup() {
-	local p
+	local p ns
 	cv_cleanup
-	if [ -n "$TURN_NS" ]; then
-		# Anything still in the namespace was started by this script.
-		for p in $(ip netns pids "$TURN_NS" 2>/dev/null); do
+	for ns in $TURN_CLIENT_NS $TURN_NS; do
+		# Anything still in the namespaces was started by this script.
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$p" 2>/dev/null
 		done
-		ip netns del "$TURN_NS" 2>/dev/null
-	fi
+		ip netns del "$ns" 2>/dev/null
+	done
 	TURN_NS=
+	TURN_CLIENT_NS=
 }
 
 # turn_netns WHAT: creates the namespace with lo up; sets TURN_NS.
@@ -30,6 +32,26 @@ turn_netns() {
 	ip -n "$TURN_NS" link set lo up
 }
 
+# turn_client_ns WHAT SERVER_CIDR CLIENT_CIDR: a client namespace
+# cvturn-WHAT-<pid> joined to the server namespace (turn_netns first) by a
+# veth pair, SERVER_CIDR on the server's end, CLIENT_CIDR on the client's,
+# the client's default route through it. Sets CLIENT_NS.
+turn_client_ns() {
+	CLIENT_NS=cvturn-$1-$$
+	ip netns del "$CLIENT_NS" 2>/dev/null
+	ip netns add "$CLIENT_NS" || tap_bail "cannot create network namespace $CLIENT_NS"
+	TURN_CLIENT_NS="$TURN_CLIENT_NS $CLIENT_NS"
+	ip -n "$CLIENT_NS" link set lo up
+	ip -n "$TURN_NS" link add "v-$1" type veth peer name eth0 netns "$CLIENT_NS" ||
+		tap_bail "cannot create a veth pair for $1"
+	ip -n "$TURN_NS" addr add "$2" dev "v-$1"
+	ip -n "$CLIENT_NS" addr add "$3" dev eth0
+	ip -n "$TURN_NS" link set "v-$1" up
+	ip -n "$CLIENT_NS" link set eth0 up
+	ip -n "$CLIENT_NS" route add default via "${2%/*}" ||
+		tap_bail "cannot route $1 through ${2%/*}"
+}
+
 # Foreground only: a function run with & is a subshell whose PID is not the
 # program's. In the background use ns_bg, which starts the program itself
 # (ip netns exec execs it) and records its PID in BG_PID.
@@ -37,6 +59,22 @@ in_ns() { ip netns exec "$TURN_NS" "$@"; }
 
 ns_bg() {
 	ip netns exec "$TURN_NS" "$@" &
+	BG_PID=$!
+	cv_track "$BG_PID"
+}
+
+# in_client NS CMD... (foreground) and client_bg NS CMD... (sets BG_PID):
+# the same in a client namespace.
+in_client() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+client_bg() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" &
 	BG_PID=$!
 	cv_track "$BG_PID"
 }

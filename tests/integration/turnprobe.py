@@ -19,6 +19,12 @@ and not a shared implementation. Modes:
   alloc   W threads loop 401 -> Allocate -> Refresh(0) on fresh sockets
   hold    open N allocations (+1 ChannelBind each) and hold them
   relay   one allocation: returns the XOR-RELAYED-ADDRESS (for scripts)
+  relay2relay  pairs of clients, each with an allocation, relay to each other
+          through their relayed addresses (two WebRTC peers both forced to
+          relay through one server): ChannelData one way, Send/Data
+          indications the other, and the relay's own addresses stay closed.
+          --split PORT: the first port of the second worker's share, to
+          count pairs whose allocations sit on different workers
 
 Auth: -u USER -w PASS (long-term), or -u NAME --secret S (time-limited:
 user "<expiry>:NAME", password base64(HMAC-SHA1(S, user))).
@@ -465,6 +471,101 @@ def mode_relay(a):
     return 0
 
 
+def recv_relayed(cl, timeout=1.0):
+    """The next relayed datagram for a client: (kind, peer, data), kind
+    'channel' (ChannelData: peer is its channel number) or 'data' (a Data
+    indication: peer is (ip, port) of XOR-PEER-ADDRESS)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        b = cl.c.recv(deadline - time.monotonic())
+        if b[0] >= 0x40:
+            n = struct.unpack('!H', b[2:4])[0]
+            return 'channel', struct.unpack('!H', b[0:2])[0], b[4:4 + n]
+        r = parse(b)
+        if r['method'] == DATA and r['cls'] == IND and A_XPEER in r['attrs']:
+            return 'data', parse_xaddr(r['attrs'][A_XPEER], r['tid']), r['attrs'].get(A_DATA)
+
+
+def relay_pair(a, n, check):
+    """One pair: A and B allocate, permit each other's relayed address and
+    exchange a datagram each way. Returns the two relayed ports or None."""
+    A, ra = new_allocation(a)
+    B, rb = new_allocation(a)
+    if ra['code'] != 0 or rb['code'] != 0:
+        check('pair %d: both allocate' % n, (ra['code'], rb['code']), (0, 0))
+        return None
+    pa = parse_xaddr(ra['attrs'][A_XRELAY], ra['tid'])
+    pb = parse_xaddr(rb['attrs'][A_XRELAY], rb['tid'])
+    ok = check('pair %d: A CreatePermission + ChannelBind to B\'s relayed %s:%d' % (n, pb[0], pb[1]),
+               (A.perm(*pb), A.bind(0x4000, *pb)), (0, 0))
+    ok &= check('pair %d: B CreatePermission to A\'s relayed %s:%d' % (n, pa[0], pa[1]), B.perm(*pa), 0)
+    got = None
+    for _ in range(3):                      # UDP: a lost datagram is sent again
+        payload = b'r2r ping %d' % n
+        A.c.send(struct.pack('!HH', 0x4000, len(payload)) + payload + (b'' if A.c.udp else b'\0' * (-len(payload) % 4)))
+        try:
+            got = recv_relayed(B)
+            break
+        except (socket.timeout, TimeoutError):
+            pass
+    ok &= check('pair %d: A -> B ChannelData arrives as a Data indication from A\'s relayed address' % n,
+                got, ('data', pa, payload))
+    got = None
+    for _ in range(3):
+        B.send_ind(pa[0], pa[1], b'r2r pong %d' % n)
+        try:
+            got = recv_relayed(A)
+            break
+        except (socket.timeout, TimeoutError):
+            pass
+    ok &= check('pair %d: B -> A Send indication arrives on A\'s channel' % n, got,
+                ('channel', 0x4000, b'r2r pong %d' % n))
+    if n == 0:
+        # The relay's own addresses stay closed but for live relayed ones.
+        check('A CreatePermission to the relay\'s listener %s:%d -> 403' % (pa[0], a.port), A.perm(pa[0], a.port), 403)
+        check('A CreatePermission to its own relayed address -> 403', A.perm(*pa), 403)
+        free = pb[1] + 1 if pb[1] + 1 != pa[1] else pb[1] + 2
+        check('A CreatePermission to a relay port without allocation -> 403', A.perm(pa[0], free), 403)
+        check('B Refresh(0)', B.refresh(0), 0)
+        check('A CreatePermission to B\'s relayed address after B left -> 403', A.perm(*pb), 403)
+    else:
+        B.refresh(0)
+    A.refresh(0)
+    A.close()
+    B.close()
+    return (pa[1], pb[1]) if ok else None
+
+
+def mode_relay2relay(a):
+    res = []
+
+    def check(name, got, want):
+        ok = got == want
+        res.append(ok)
+        print('%-4s %-64s got=%s want=%s' % ('PASS' if ok else 'FAIL', name, got, want), flush=True)
+        return ok
+    across = same = 0
+    for n in range(a.pairs):
+        ports = relay_pair(a, n, check)
+        if not ports:
+            break                           # a failed pair says enough
+        if a.split:
+            if (ports[0] < a.split) != (ports[1] < a.split):
+                across += 1
+            else:
+                same += 1
+            if across and same:
+                break
+        else:
+            break
+    if a.split:
+        check('a pair across workers and a pair on one worker (%d and %d)' % (across, same),
+              (across > 0, same > 0), (True, True))
+    print('relay2relay: %d/%d passed, %d pairs across workers, %d on one worker' % (
+        sum(res), len(res), across, same))
+    return 0 if res and all(res) else 1
+
+
 def mode_direct(a):
     s = socket.socket(socket.AF_INET6 if ':' in a.peer else socket.AF_INET, socket.SOCK_DGRAM)
     s.connect((a.peer, a.peer_port))
@@ -574,7 +675,7 @@ def mode_hold(a):
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser()
-    p.add_argument('mode', choices=['probe', 'rtt', 'direct', 'alloc', 'hold', 'relay'])
+    p.add_argument('mode', choices=['probe', 'rtt', 'direct', 'alloc', 'hold', 'relay', 'relay2relay'])
     p.add_argument('--server', default='127.0.0.1')
     p.add_argument('--port', type=int, default=3478)
     p.add_argument('--transport', choices=['udp', 'tcp', 'tls'], default='udp')
@@ -595,6 +696,9 @@ if __name__ == '__main__':
     p.add_argument('--size', type=int, default=170)
     p.add_argument('--workers', type=int, default=4)
     p.add_argument('--count', type=int, default=1000)
+    p.add_argument('--pairs', type=int, default=1, help='relay2relay: pairs to try at most')
+    p.add_argument('--split', type=int, default=0,
+                   help='relay2relay: first relay port of the second worker (count pairs across workers)')
     p.add_argument('--deny', nargs='*', default=[
         '127.0.0.1', '0.0.0.0', '10.0.0.1', '172.16.0.1', '192.168.1.1', '169.254.169.254',
         '100.64.0.1', '224.0.0.1', '255.255.255.255', '240.0.0.1', '192.0.2.10', '198.51.100.7',
@@ -604,4 +708,4 @@ if __name__ == '__main__':
     a = p.parse_args()
     TLS_VERSION = a.tls_version
     sys.exit({'probe': mode_probe, 'rtt': mode_rtt, 'direct': mode_direct, 'alloc': mode_alloc,
-              'hold': mode_hold, 'relay': mode_relay}[a.mode](a) or 0)
+              'hold': mode_hold, 'relay': mode_relay, 'relay2relay': mode_relay2relay}[a.mode](a) or 0)
