@@ -7,9 +7,13 @@
  *    Nonces are stateless: the cookie "obMatJos2", the security feature set
  *    "AAAB" (bit 0, "password algorithms", as the least significant bit:
  *    RFC 8489 errata 6290/6268), then base64 of a 4-byte issue time and the
- *    first 8 bytes of HMAC-SHA256(process secret, time | source IP). No
- *    state is kept for a source before its first valid MESSAGE-INTEGRITY
- *    (spec/turn.md 8.4).
+ *    first 8 bytes of HMAC-SHA256(process secret, time | features | source
+ *    IP). When an answer must stay small (turn_proto.c: three times the
+ *    request over UDP), the nonce goes without the cookie and the 401 or 438
+ *    without PASSWORD-ALGORITHMS (RFC 8489 section 9.2.4: the bit is set
+ *    when, and only when, the attribute is sent), and the client uses MD5.
+ *    No state is kept for a source before its first valid
+ *    MESSAGE-INTEGRITY (spec/turn.md 8.4).
  *  - A request that echoes PASSWORD-ALGORITHMS must echo exactly ours and
  *    pick one of them (bid-down protection, 400 otherwise); a request with
  *    neither is a legacy RFC 5389 client and uses MD5.
@@ -35,35 +39,38 @@
 
 const uint8_t turn_pwalgs[8] = { 0, 1, 0, 0, 0, 2, 0, 0 };
 
-/* --- nonces (RFC 8489 section 9.2.1) ----------------------------------------------------------------------------------- */
+/* --- nonces (RFC 8489 section 9.2.1) ------------------------------------------------------ */
 
+/* The first 8 bytes of HMAC-SHA256(process key, time | features | source
+ * IP): the feature flag is covered, so a nonce issued without the password
+ * algorithms cannot be passed off as one with them, or the other way. */
 static void nonce_mac(const struct turn_config *cfg, const struct stun_addr *src,
-		      const uint8_t t[4], uint8_t out[8])
+		      const uint8_t t[4], bool features, uint8_t out[8])
 {
-	uint8_t in[4 + 2 + 16], mac[32];
+	uint8_t in[4 + 1 + 2 + 16], mac[32];
 
 	memcpy(in, t, 4);
-	in[4] = (uint8_t)(src->family >> 8);
-	in[5] = (uint8_t)src->family;
-	memcpy(in + 6, src->ip, 16);
+	in[4] = features;
+	in[5] = (uint8_t)(src->family >> 8);
+	in[6] = (uint8_t)src->family;
+	memcpy(in + 7, src->ip, 16);
 	stun_hmac_sha256(cfg->nonce_key, sizeof(cfg->nonce_key), in, sizeof(in), mac);
 	memcpy(out, mac, 8);
 }
 
-void turn_nonce_make(const struct turn_config *cfg, const struct stun_addr *src, uint64_t now_s,
-		     char out[TURN_NONCE_LEN + 1])
+size_t turn_nonce_make(const struct turn_config *cfg, const struct stun_addr *src,
+		       uint64_t now_s, bool features, char out[TURN_NONCE_LEN + 1])
 {
 	uint8_t raw[12];
-	size_t n;
+	size_t pre = features ? 13 : 0;
 
 	raw[0] = (uint8_t)(now_s >> 24);
 	raw[1] = (uint8_t)(now_s >> 16);
 	raw[2] = (uint8_t)(now_s >> 8);
 	raw[3] = (uint8_t)now_s;
-	nonce_mac(cfg, src, raw, raw + 4);
-	memcpy(out, NONCE_COOKIE NONCE_FEATURES, 13);
-	n = stun_base64(raw, sizeof(raw), out + 13);
-	out[13 + n] = '\0';
+	nonce_mac(cfg, src, raw, features, raw + 4);
+	memcpy(out, NONCE_COOKIE NONCE_FEATURES, pre);
+	return pre + stun_base64(raw, sizeof(raw), out + pre);
 }
 
 static int b64val(uint8_t ch)
@@ -82,29 +89,36 @@ static int b64val(uint8_t ch)
 }
 
 int turn_nonce_check(const struct turn_config *cfg, const struct stun_addr *src, uint64_t now_s,
-		     const uint8_t *nonce, size_t len)
+		     const uint8_t *nonce, size_t len, bool *ret_features)
 {
 	uint8_t raw[12], mac[8];
+	bool features;
 	uint32_t t;
 
-	if (len != TURN_NONCE_LEN || memcmp(nonce, NONCE_COOKIE NONCE_FEATURES, 13))
+	if (len == TURN_NONCE_LEN && !memcmp(nonce, NONCE_COOKIE NONCE_FEATURES, 13))
+		features = true;
+	else if (len == TURN_NONCE_LEN_PLAIN)
+		features = false;
+	else
 		return -EINVAL;
+	nonce += len - TURN_NONCE_LEN_PLAIN;
 	for (int i = 0; i < 4; i++) {
 		int v[4];
 
 		for (int k = 0; k < 4; k++)
-			if ((v[k] = b64val(nonce[13 + i * 4 + k])) < 0)
+			if ((v[k] = b64val(nonce[i * 4 + k])) < 0)
 				return -EINVAL;
 		raw[i * 3] = (uint8_t)(v[0] << 2 | v[1] >> 4);
 		raw[i * 3 + 1] = (uint8_t)(v[1] << 4 | v[2] >> 2);
 		raw[i * 3 + 2] = (uint8_t)(v[2] << 6 | v[3]);
 	}
-	nonce_mac(cfg, src, raw, mac);
+	nonce_mac(cfg, src, raw, features, mac);
 	if (!stun_ct_equal(mac, raw + 4, 8))
 		return -EINVAL;
 	t = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 | (uint32_t)raw[2] << 8 | raw[3];
 	if ((uint32_t)now_s - t > cfg->nonce_lifetime)
 		return -ESTALE;
+	*ret_features = features;
 	return 0;
 }
 
@@ -150,6 +164,7 @@ int turn_auth_check(struct turn_core *c, const struct turn_conn *conn, const str
 	const uint8_t *alg = stun_attr(m, SA_PASSWORD_ALGORITHM, &alen);
 	const uint8_t *algs = stun_attr(m, SA_PASSWORD_ALGORITHMS, &aslen);
 	bool sha256 = m->mi256_at != 0;
+	bool features = false;
 	int pwalg = STUN_PWALG_MD5;
 	int r;
 
@@ -160,18 +175,20 @@ int turn_auth_check(struct turn_core *c, const struct turn_conn *conn, const str
 	/* RFC 8489 section 14.3, 14.9, 14.10: bounds. */
 	if ((user && ulen > 509) || rlen > 763 || nlen > 763)
 		return 400;
-	r = turn_nonce_check(cfg, &conn->client, c->now_ms / 1000, nonce, nlen);
+	r = turn_nonce_check(cfg, &conn->client, c->now_ms / 1000, nonce, nlen, &features);
 	if (r < 0)
 		return 438;
 	if (rlen != strlen(cfg->realm) || memcmp(realm, cfg->realm, rlen))
 		return 401;
-	/* Bid-down protection (section 9.2.4 step 4): our nonces announce
-	 * password algorithms. */
+	/* Bid-down protection (section 9.2.4 step 4): a request that names
+	 * password algorithms must echo exactly the list that came with its
+	 * nonce; a nonce issued without one (the answer had to stay small)
+	 * has none to echo. */
 	if (alg || algs) {
 		uint16_t a;
 
-		if (!alg || !algs || aslen != sizeof(turn_pwalgs) || memcmp(algs, turn_pwalgs, aslen) ||
-		    alen != 4)
+		if (!features || !alg || !algs || aslen != sizeof(turn_pwalgs) ||
+		    memcmp(algs, turn_pwalgs, aslen) || alen != 4)
 			return 400;
 		a = (uint16_t)(alg[0] << 8 | alg[1]);
 		if (a != STUN_PWALG_MD5 && a != STUN_PWALG_SHA256)

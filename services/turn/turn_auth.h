@@ -46,12 +46,18 @@ int turn_auth_check(struct turn_core *c, const struct turn_conn *conn, const str
  * "<expiry>:"; returns true for a time-limited user name. */
 bool turn_auth_quota_name(const struct turn_auth *au, const char **ret, size_t *ret_len);
 
-/* Nonces (exposed for the unit tests). */
+/*
+ * Nonces: with features, the RFC 8489 cookie and "password algorithms" bit
+ * (TURN_NONCE_LEN characters, for answers that carry PASSWORD-ALGORITHMS);
+ * without, the bare value (TURN_NONCE_LEN_PLAIN). make writes a NUL after
+ * the nonce and returns its length. check: 0 with *ret_features set,
+ * -ESTALE expired, -EINVAL not ours.
+ */
 #define TURN_NONCE_LEN 29
-void turn_nonce_make(const struct turn_config *cfg, const struct stun_addr *src, uint64_t now_s,
-		     char out[TURN_NONCE_LEN + 1]);
-/* 0 valid, -ESTALE expired, -EINVAL not ours. */
+#define TURN_NONCE_LEN_PLAIN 16
+size_t turn_nonce_make(const struct turn_config *cfg, const struct stun_addr *src,
+		       uint64_t now_s, bool features, char out[TURN_NONCE_LEN + 1]);
 int turn_nonce_check(const struct turn_config *cfg, const struct stun_addr *src, uint64_t now_s,
-		     const uint8_t *nonce, size_t len);
+		     const uint8_t *nonce, size_t len, bool *ret_features);
 
 #endif

@@ -27,6 +27,7 @@
 
 #include "certs/tls.h"
 #include "lib/conf.h"
+#include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "services/turn/turn_config.h"
@@ -175,6 +176,14 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 		fail(err, errlen, "config.realm: longer than 127 characters");
 		goto out;
 	}
+	/* The smallest Allocate over UDP (REQUESTED-TRANSPORT alone, 28 bytes)
+	 * may get 84 bytes back (turn_proto.c: three times the request): a
+	 * 401 with its plain nonce leaves room for a realm of 32 characters. */
+	if (strlen(cfg->realm) > TURN_REALM_SMALL_MAX)
+		cv_warn("realm \"%s\" is longer than %u characters: UDP clients whose first "
+			"request is smaller than %zu bytes get no challenge",
+			cfg->realm, TURN_REALM_SMALL_MAX,
+			(20 + 8 + 4 + ((strlen(cfg->realm) + 3) & ~(size_t)3) + 20 + 2) / 3);
 	if ((cfg->username == NULL) != (cfg->password == NULL)) {
 		fail(err, errlen, "config.username/password: set only one of them");
 		goto out;

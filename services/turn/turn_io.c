@@ -1423,6 +1423,7 @@ void turn_server_stats(struct turn_server *s, struct turn_stats *ret, size_t *re
 		ret->denied_peers += t->denied_peers;
 		ret->challenges += t->challenges;
 		ret->challenges_dropped += t->challenges_dropped;
+		ret->unanswered += t->unanswered;
 		ret->bad_messages += t->bad_messages;
 		ret->auth_failures += t->auth_failures;
 		*ret_allocs += s->workers[i].core.n_allocs;

@@ -10,8 +10,12 @@
  *    Responses carry the integrity attribute the request used.
  *  - Unauthenticated answers (400, 401, 420, 438) are rate-limited per
  *    source IP (token bucket in a fixed table: bounded memory under spoofed
- *    floods); over the limit they are dropped. They carry no reason phrase
- *    and no SOFTWARE. Responses carry FINGERPRINT when the request did.
+ *    floods); over the limit they are dropped. They carry no reason phrase.
+ *    Over UDP every answer to an unauthenticated request (Binding
+ *    included) is at most three times the request's size (QUIC's
+ *    anti-amplification rule): optional attributes go first (SOFTWARE,
+ *    PASSWORD-ALGORITHMS with the nonce cookie), then the answer itself.
+ *    Responses carry FINGERPRINT when the request did.
  *  - Lifetimes: Allocate and Refresh take the requested LIFETIME clamped to
  *    [600, 3600] s (600 when absent); Refresh with 0 deletes the allocation
  *    at once (section 8), so a later request on the 5-tuple gets 437 and a
@@ -309,7 +313,11 @@ struct reply {
 	const uint8_t *key;
 	size_t keylen;
 	bool sha256;
+	size_t budget; /* the most bytes the answer may have; 0: no limit */
 };
+
+#define SOFTWARE "Convene " CONVENE_VERSION
+#define ATTR_LEN(n) (4 + (((n) + 3) & ~(size_t)3))
 
 static void reply_begin(struct turn_core *c, struct reply *r, const struct stun_msg *req,
 			uint16_t cls)
@@ -319,16 +327,34 @@ static void reply_begin(struct turn_core *c, struct reply *r, const struct stun_
 	stun_begin(&r->b, c->out, sizeof(c->out), req->method, cls, req->tid);
 }
 
-/* Adds SOFTWARE (when configured), the integrity of the request's kind
- * under its key (when authenticated), FINGERPRINT (when the request had
- * one), and sends. */
+/*
+ * The size limit of an answer to an unauthenticated request: three times
+ * the request, QUIC's anti-amplification rule (RFC 9000 section 8.1) for
+ * an address that has not been validated. Over UDP a spoofed source would
+ * otherwise turn the relay into an amplifier (spec/turn.md 8.6; coturn
+ * PR #1588). TCP and TLS have validated the address by their handshake,
+ * which is when QUIC lifts the limit too: no limit there.
+ */
+static void reply_unauthenticated(struct reply *r, const struct turn_conn *conn)
+{
+	r->budget = conn->transport == TURN_UDP ? 3 * r->req->len : 0;
+}
+
+/* Whether n more bytes (and the FINGERPRINT still to come) fit. */
+static bool reply_fits(const struct reply *r, size_t n)
+{
+	return !r->budget || r->b.len + n + (r->req->fp_at ? 8 : 0) <= r->budget;
+}
+
+/* Adds SOFTWARE (when configured and within the budget), the integrity of
+ * the request's kind under its key (when authenticated), FINGERPRINT (when
+ * the request had one), and sends, unless the answer is over its budget. */
 static void reply_send(struct turn_core *c, struct reply *r, const struct turn_conn *conn)
 {
 	size_t n;
 
-	if (c->cfg->software)
-		stun_put(&r->b, STUN_A_SOFTWARE, "Convene " CONVENE_VERSION,
-			 strlen("Convene " CONVENE_VERSION));
+	if (c->cfg->software && reply_fits(r, ATTR_LEN(strlen(SOFTWARE))))
+		stun_put(&r->b, STUN_A_SOFTWARE, SOFTWARE, strlen(SOFTWARE));
 	if (r->key) {
 		if (r->sha256)
 			stun_put_integrity_sha256(&r->b, r->key, r->keylen);
@@ -338,6 +364,10 @@ static void reply_send(struct turn_core *c, struct reply *r, const struct turn_c
 	if (r->req->fp_at)
 		stun_put_fingerprint(&r->b);
 	n = stun_end(&r->b);
+	if (n && r->budget && n > r->budget) {
+		c->stats.unanswered++;
+		return;
+	}
 	if (n)
 		c->ops->send_client(c->io, conn, c->out, n);
 }
@@ -353,6 +383,7 @@ static void send_error(struct turn_core *c, const struct turn_conn *conn,
 	if (!rl_allow(c, &conn->client))
 		return;
 	reply_begin(c, &r, req, STUN_ERROR);
+	reply_unauthenticated(&r, conn);
 	stun_put_error(&r.b, code, NULL);
 	if (code == 420) {
 		uint8_t v[2 * STUN_MAX_UNKNOWN];
@@ -366,22 +397,33 @@ static void send_error(struct turn_core *c, const struct turn_conn *conn,
 	reply_send(c, &r, conn);
 }
 
-/* 401 or 438: a fresh nonce, the realm and our password algorithms. */
+/*
+ * 401 or 438: the realm, a fresh nonce and our password algorithms. When
+ * that would be over the budget, the optional part goes: PASSWORD-ALGORITHMS
+ * and with it the nonce cookie (the client then uses MD5, as RFC 5389
+ * clients do). REALM and NONCE are what the client needs; when even they do
+ * not fit (a tiny request, a long realm), there is no answer.
+ */
 static void send_challenge(struct turn_core *c, const struct turn_conn *conn,
 			   const struct stun_msg *req, int code)
 {
 	char nonce[TURN_NONCE_LEN + 1];
+	size_t realm_len = strlen(c->cfg->realm), n;
 	struct reply r;
+	bool algs;
 
 	if (!rl_allow(c, &conn->client))
 		return;
 	c->stats.challenges++;
 	reply_begin(c, &r, req, STUN_ERROR);
+	reply_unauthenticated(&r, conn);
 	stun_put_error(&r.b, code, NULL);
-	stun_put(&r.b, STUN_A_REALM, c->cfg->realm, strlen(c->cfg->realm));
-	turn_nonce_make(c->cfg, &conn->client, c->now_ms / 1000, nonce);
-	stun_put(&r.b, STUN_A_NONCE, nonce, TURN_NONCE_LEN);
-	stun_put(&r.b, STUN_A_PASSWORD_ALGORITHMS, turn_pwalgs, sizeof(turn_pwalgs));
+	stun_put(&r.b, STUN_A_REALM, c->cfg->realm, realm_len);
+	algs = reply_fits(&r, ATTR_LEN(TURN_NONCE_LEN) + ATTR_LEN(sizeof(turn_pwalgs)));
+	n = turn_nonce_make(c->cfg, &conn->client, c->now_ms / 1000, algs, nonce);
+	stun_put(&r.b, STUN_A_NONCE, nonce, n);
+	if (algs)
+		stun_put(&r.b, STUN_A_PASSWORD_ALGORITHMS, turn_pwalgs, sizeof(turn_pwalgs));
 	reply_send(c, &r, conn);
 }
 
@@ -974,8 +1016,10 @@ static void handle_binding(struct turn_core *c, const struct turn_conn *conn,
 	struct reply r;
 
 	/* RFC 8489 section 6.3.1: XOR-MAPPED-ADDRESS only; no MAPPED-ADDRESS,
-	 * RESPONSE-ORIGIN or OTHER-ADDRESS (amplification, spec/turn.md 8.6). */
+	 * RESPONSE-ORIGIN or OTHER-ADDRESS (amplification, spec/turn.md 8.6):
+	 * 32 bytes (44 for IPv6) for the smallest, 20-byte, request. */
 	reply_begin(c, &r, m, STUN_SUCCESS);
+	reply_unauthenticated(&r, conn);
 	stun_put_xaddr(&r.b, STUN_A_XOR_MAPPED_ADDRESS, &conn->client);
 	reply_send(c, &r, conn);
 }

@@ -198,6 +198,7 @@ struct turn_stats {
 	uint64_t allocs, allocs_deleted, allocs_expired;
 	uint64_t denied_peers;
 	uint64_t challenges, challenges_dropped;
+	uint64_t unanswered; /* the answer would have been over 3x the request (UDP) */
 	uint64_t bad_messages;
 	uint64_t auth_failures;
 };

@@ -193,6 +193,8 @@ class Client:
                 algs = self.algs if not self.tamper else b'\0\2\0\0'
                 m.add(A_PWALGS, algs).add(A_PWALG, b'\0\2\0\0')
                 sha = True
+        if self.modern:                     # RFC 8489 section 14.14: clients SHOULD send it
+            m.add(A_SOFTWARE, b'turnprobe')
         self.c.send(m.encode(self.key if auth and self.nonce else None, sha256=sha))
         deadline = time.monotonic() + timeout
         while True:
@@ -283,14 +285,30 @@ def mode_probe(a):
     check('Binding answer has no SOFTWARE', A_SOFTWARE in r['attrs'], False)
     check('Binding amplification <= 1.6', len(rb) / len(req) <= 1.6, True)
     print('     binding amplification factor: %d/%d = %.2f' % (len(rb), len(req), len(rb) / len(req)))
+    # Anti-amplification: at most 3x the request before authentication,
+    # with the smallest requests (QUIC's rule, over UDP).
+    if cl.c.udp:
+        req = Msg(ALLOCATE).encode()
+        cl.c.send(req)
+        try:
+            rb = cl.c.recv(0.5)
+        except (socket.timeout, TimeoutError):
+            rb = b''
+        check('bare Allocate (20 bytes): no answer over 3x', len(rb) <= 3 * len(req), True)
     req = Msg(ALLOCATE).add(A_REQ_TRANSPORT, b'\x11\0\0\0').encode()
     cl.c.send(req)
     rb = cl.c.recv(3.0)
     r = parse(rb)
     check('Allocate without credentials -> 401 with REALM+NONCE', (r['code'], A_REALM in r['attrs'] and A_NONCE in r['attrs']), (401, True))
+    check('401 to the smallest Allocate (%d bytes) <= 3x' % len(req), len(rb) <= 3 * len(req), True)
+    print('     401 amplification factor: %d/%d = %.2f' % (len(rb), len(req), len(rb) / len(req)))
+    req = Msg(ALLOCATE).add(A_REQ_TRANSPORT, b'\x11\0\0\0').add(A_SOFTWARE, b'turnprobe').encode(fingerprint=True)
+    cl.c.send(req)
+    rb = cl.c.recv(3.0)
+    r = parse(rb)
     check('401 nonce has the RFC 8489 cookie', r['attrs'].get(A_NONCE, b'')[:9], b'obMatJos2')
     check('401 offers PASSWORD-ALGORITHMS MD5 and SHA-256', r['attrs'].get(A_PWALGS), b'\0\1\0\0\0\2\0\0')
-    check('401 amplification <= 3.5 (REALM, NONCE, PASSWORD-ALGORITHMS)', len(rb) / len(req) <= 3.5, True)
+    check('401 with PASSWORD-ALGORITHMS (%d-byte request) <= 3x' % len(req), len(rb) <= 3 * len(req), True)
     print('     401 amplification factor: %d/%d = %.2f' % (len(rb), len(req), len(rb) / len(req)))
     bad = Client(a)
     bad.pw = 'wrong-' + bad.pw

@@ -204,7 +204,7 @@ static void test_challenge(void)
 	v = stun_attr(&resp, SA_NONCE, &n);
 	ok(v && n == TURN_NONCE_LEN && !memcmp(v, "obMatJos2AAAB", 13),
 	   "401 nonce has the RFC 8489 cookie and the password-algorithms bit");
-	ok(fio.sent[0].len <= 3 * t.len + 16, "401 is at most about 3.4x the request (%zu for %zu)",
+	ok(fio.sent[0].len <= 3 * t.len, "401 is at most 3x the request (%zu for %zu)",
 	   fio.sent[0].len, t.len);
 	take_nonce(&t);
 	t.pass = "wrong";
@@ -835,6 +835,104 @@ static void test_own_allowed(void)
 	cfg.policy.n_allow = 0;
 }
 
+/* Sends the 20-byte header of a request with no attributes, as UDP from
+ * the client of t; returns the size of the answer (0: none). */
+static size_t bare_request(struct tclient *t, uint16_t method)
+{
+	struct stun_builder b;
+
+	tc_begin(t, &b, method, STUN_REQUEST);
+	t->len = stun_end(&b);
+	xfer(t);
+	return fio.n ? fio.sent[fio.n - 1].len : 0;
+}
+
+/*
+ * Anti-amplification (QUIC's rule, RFC 9000 section 8.1): over UDP, every
+ * answer to an unauthenticated request is at most three times the
+ * request, with the smallest requests there are; optional attributes go
+ * first, then the answer. TCP has a validated source: full answers.
+ */
+static void test_amplification(void)
+{
+	struct tclient t, u;
+	struct stun_builder b;
+	char *realm = cfg.realm;
+	size_t n, worst = 0;
+	int over = 0;
+
+	cfg.software = true;
+	tc_init(&t, "alice", "secret123", "203.0.113.60", 49000);
+	for (uint16_t m = 0x001; m <= 0x00C; m++) {
+		n = bare_request(&t, m);
+		over += n > 3 * STUN_HDR_LEN;
+		worst = n > worst ? n : worst;
+	}
+	is_int(over, 0, "20-byte requests of every method: no answer over 60 bytes (largest %zu)",
+	       worst);
+	is_int(bare_request(&t, STUN_BINDING), 52, "Binding: 52 bytes for 20 (SOFTWARE fits)");
+	ok(stun_has(&resp, SA_SOFTWARE), "... with SOFTWARE, which this config asks for");
+	tc_init(&u, "alice", "secret123", "2001:db8::60", 49001);
+	u.conn.client.family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8::60", u.conn.client.ip);
+	n = bare_request(&u, STUN_BINDING);
+	ok(n == 44 && code() == 0 && stun_has(&resp, SA_XOR_MAPPED_ADDRESS) &&
+		   !stun_has(&resp, SA_SOFTWARE),
+	   "IPv6 Binding: 44 bytes for 20, SOFTWARE left out (it would make 64)");
+	is_int(bare_request(&t, TURN_ALLOCATE), 0,
+	       "a bare Allocate (20 bytes): no 401, REALM and NONCE need 68");
+
+	/* The smallest real Allocate: REQUESTED-TRANSPORT alone, 28 bytes. */
+	tc_begin(&t, &b, TURN_ALLOCATE, STUN_REQUEST);
+	stun_put_u32(&b, TURN_A_REQUESTED_TRANSPORT, 17u << 24);
+	t.len = stun_end(&b);
+	xfer(&t);
+	n = fio.n ? fio.sent[0].len : 0;
+	ok(t.len == 28 && code() == 401 && n <= 84 && stun_has(&resp, SA_REALM) &&
+		   stun_has(&resp, SA_NONCE),
+	   "Allocate of 28 bytes: 401 of %zu bytes (at most 84) with REALM and NONCE", n);
+	ok(!stun_has(&resp, SA_PASSWORD_ALGORITHMS) && resp.alen[SA_NONCE] == TURN_NONCE_LEN_PLAIN,
+	   "... without PASSWORD-ALGORITHMS (they need 92), a nonce without the cookie");
+	take_nonce(&t);
+	is_int(allocate(&t, 17, 0), 0, "the client authenticates with that nonce (MD5): success");
+	refresh(&t, 0);
+	u = t;
+	u.conn.client.port = 49002;
+	u.modern = true;
+	is_int(allocate(&u, 17, 0), 400,
+	       "echoing PASSWORD-ALGORITHMS under a nonce that came without them: 400");
+	/* With FINGERPRINT the request is 36 bytes: room for the full 401. */
+	tc_init(&u, "alice", "secret123", "203.0.113.60", 49003);
+	allocate(&u, 17, 0);
+	n = fio.sent[0].len;
+	ok(code() == 401 && n <= 3 * 36 && stun_has(&resp, SA_PASSWORD_ALGORITHMS),
+	   "Allocate of 36 bytes: a full 401 (%zu bytes, PASSWORD-ALGORITHMS)", n);
+	{
+		tc_begin(&u, &b, TURN_REFRESH, STUN_REQUEST);
+		stun_put(&b, 0x7F31, NULL, 0);
+		u.len = stun_end(&b);
+		xfer(&u);
+		ok(u.len == 24 && code() == 420 && fio.sent[0].len <= 72,
+		   "an unknown attribute (24 bytes): 420 of %zu bytes", fio.sent[0].len);
+	}
+
+	/* A long realm cannot be sent to the smallest request over UDP; over
+	 * TCP the source is validated and the answer whole. */
+	cfg.realm = "a-realm-name-much-longer-than-thirty-two.example.org";
+	tc_begin(&t, &b, TURN_ALLOCATE, STUN_REQUEST);
+	stun_put_u32(&b, TURN_A_REQUESTED_TRANSPORT, 17u << 24);
+	t.len = stun_end(&b);
+	is_int(xfer(&t), 0, "a 52-character realm: no 401 to a 28-byte Allocate over UDP");
+	ok(core.stats.unanswered > 0, "counted as unanswered");
+	t.conn.transport = TURN_TCP;
+	t.conn.io = &t;
+	xfer(&t);
+	ok(code() == 401 && stun_has(&resp, SA_PASSWORD_ALGORITHMS) && fio.sent[0].len > 84,
+	   "over TCP: the whole 401 (%zu bytes)", fio.sent[0].len);
+	cfg.realm = realm;
+	cfg.software = false;
+}
+
 static void test_rate_limit(void)
 {
 	struct tclient t;
@@ -865,6 +963,7 @@ int main(void)
 	test_relay_to_relay(false);
 	test_relay_to_relay(true);
 	test_own_allowed();
+	test_amplification();
 	test_rate_limit();
 	turn_core_free(&core);
 	turn_shared_free(&shared);
