@@ -8,8 +8,8 @@
  *    but Binding needs the long-term credential mechanism.
  *  - 401 and 438 carry REALM, NONCE and PASSWORD-ALGORITHMS (MD5, SHA-256).
  *    Responses carry the integrity attribute the request used.
- *  - Unauthenticated answers (400, 401, 420, 438) are rate-limited per
- *    source IP (token bucket in a fixed table: bounded memory under spoofed
+ *  - Unauthenticated answers (Binding, 400, 401, 420, 438) are rate-limited
+ *    per source IP (token bucket in a fixed table: bounded memory under spoofed
  *    floods); over the limit they are dropped. They carry no reason phrase.
  *    Over UDP every answer to an unauthenticated request (Binding
  *    included) is at most three times the request's size (QUIC's
@@ -1015,6 +1015,11 @@ static void handle_binding(struct turn_core *c, const struct turn_conn *conn,
 {
 	struct reply r;
 
+	/* Binding needs no credentials: its answers share the per-source
+	 * token bucket of the other unauthenticated answers, or a spoofed
+	 * flood would be reflected at full rate. */
+	if (!rl_allow(c, &conn->client))
+		return;
 	/* RFC 8489 section 6.3.1: XOR-MAPPED-ADDRESS only; no MAPPED-ADDRESS,
 	 * RESPONSE-ORIGIN or OTHER-ADDRESS (amplification, spec/turn.md 8.6):
 	 * 32 bytes (44 for IPv6) for the smallest, 20-byte, request. */

@@ -457,20 +457,24 @@ def mode_probe(a):
             m.refresh(0)
             m.close()
     if a.rate_limit:
-        s = socket.socket(socket.AF_INET6 if ':' in a.server else socket.AF_INET, socket.SOCK_DGRAM)
-        s.connect((a.server, a.port))
-        for i in range(200):
-            s.send(Msg(ALLOCATE).add(A_REQ_TRANSPORT, b'\x11\0\0\0').encode())
-        n = 0
-        s.settimeout(0.5)
-        try:
-            while True:
-                s.recv(2048)
-                n += 1
-        except socket.timeout:
-            pass
-        s.close()
-        check('401s to one source are rate-limited (%d of 200 answered)' % n, n < 200, True)
+        for what, m in (('401s', Msg(ALLOCATE).add(A_REQ_TRANSPORT, b'\x11\0\0\0')),
+                        ('Binding answers', Msg(BINDING))):
+            s = socket.socket(socket.AF_INET6 if ':' in a.server else socket.AF_INET, socket.SOCK_DGRAM)
+            s.connect((a.server, a.port))
+            for i in range(200):
+                m.tid = os.urandom(12)
+                s.send(m.encode())
+            n = 0
+            s.settimeout(0.5)
+            try:
+                while True:
+                    s.recv(2048)
+                    n += 1
+            except socket.timeout:
+                pass
+            s.close()
+            check('%s to one source are rate-limited (%d of 200 answered)' % (what, n), 0 < n < 200, True)
+            time.sleep(2.1)             # the bucket refills (burst: 2 s worth) for what follows
     print('probe: %d/%d passed' % (sum(res), len(res)))
     return 0 if all(res) else 1
 

@@ -945,6 +945,23 @@ static void test_rate_limit(void)
 	is_int(answered, 2, "401s to one source are rate-limited (2 of 5 answered)");
 	turn_core_set_time(&core, now_ms + 5000, wall);
 	is_int(allocate(&t, 17, 0), 401, "the source is answered again later");
+	/* Binding answers take from the same bucket. */
+	answered = 0;
+	for (int i = 0; i < 5; i++)
+		answered += bare_request(&t, STUN_BINDING) != 0;
+	is_int(answered, 1, "Binding to the same source: 1 of 5 answered (one token was left)");
+	t.conn.client.port++;
+	is_int(bare_request(&t, STUN_BINDING), 0, "another port of that address: no answer either");
+	inet_pton(AF_INET, "203.0.113.31", t.conn.client.ip);
+	ok(bare_request(&t, STUN_BINDING) != 0, "another source address is answered");
+	turn_core_set_time(&core, now_ms + 10000, wall);
+	inet_pton(AF_INET, "203.0.113.30", t.conn.client.ip);
+	ok(bare_request(&t, STUN_BINDING) != 0, "the first source is answered again later");
+	cfg.challenge_rate = 0;
+	answered = 0;
+	for (int i = 0; i < 50; i++)
+		answered += bare_request(&t, STUN_BINDING) != 0;
+	is_int(answered, 50, "challenge_rate 0: no limit (50 of 50)");
 	turn_core_set_time(&core, now_ms, wall);
 	cfg.challenge_rate = 0;
 }
