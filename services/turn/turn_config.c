@@ -9,7 +9,7 @@
  * are listed in man/turn.8: port, relay_ports, workers, user_quota,
  * static_user_quota, total_quota, max_permissions, max_channels,
  * challenge_rate, nonce_lifetime, software, relay6, strict_channels,
- * allow_own_peers.
+ * allow_own_peers, max_unauth_conns.
  */
 #include "config.h"
 
@@ -51,7 +51,7 @@ static const char *const known_keys[] = {
 	/* not set by MMP commands (man/turn.8, "Other keys") */
 	"port", "relay_ports", "workers", "user_quota", "static_user_quota", "total_quota",
 	"max_permissions", "max_channels", "challenge_rate", "nonce_lifetime", "software",
-	"relay6", "strict_channels", "allow_own_peers", NULL,
+	"relay6", "strict_channels", "allow_own_peers", "max_unauth_conns", NULL,
 };
 
 static int get_str(json_object *o, const char *key, char **ret, char *err, size_t errlen)
@@ -325,6 +325,7 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 	    get_uint(c, "max_permissions", 64, 1024, &cfg->max_permissions, err, errlen) < 0 ||
 	    get_uint(c, "max_channels", 64, 4096, &cfg->max_channels, err, errlen) < 0 ||
 	    get_uint(c, "challenge_rate", 100, 1000000, &cfg->challenge_rate, err, errlen) < 0 ||
+	    get_uint(c, "max_unauth_conns", 16, 65535, &cfg->max_unauth_conns, err, errlen) < 0 ||
 	    get_uint(c, "nonce_lifetime", 600, 3600, &cfg->nonce_lifetime, err, errlen) < 0)
 		goto out;
 	if (cfg->nonce_lifetime < 30)

@@ -229,3 +229,67 @@ bool turn_rl_allow(struct turn_rl_bucket tab[TURN_RL_BUCKETS], unsigned rate, ui
 	b->tokens -= 1000;
 	return true;
 }
+
+/* --- connections per source ------------------------------------------------------------------ */
+
+struct turn_src_count {
+	struct turn_src_count *next;
+	struct stun_addr ip; /* port 0 */
+	unsigned n;
+};
+
+static struct turn_src_count **src_slot(struct turn_src_table *t, const struct stun_addr *src,
+					struct stun_addr *ret_key)
+{
+	struct turn_src_count **pp;
+
+	*ret_key = *src;
+	ret_key->port = 0;
+	pp = &t->b[turn_hash_bytes(ret_key, sizeof(*ret_key)) % TURN_SRC_BUCKETS];
+	while (*pp && memcmp(&(*pp)->ip, ret_key, sizeof(*ret_key)))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+bool turn_src_take(struct turn_src_table *t, const struct stun_addr *src, unsigned limit)
+{
+	struct stun_addr k;
+	struct turn_src_count **pp = src_slot(t, src, &k);
+
+	if (!*pp) {
+		*pp = xcalloc(1, sizeof(**pp));
+		(*pp)->ip = k;
+		t->n_entries++;
+	} else if (limit && (*pp)->n >= limit) {
+		return false;
+	}
+	(*pp)->n++;
+	return true;
+}
+
+void turn_src_put(struct turn_src_table *t, const struct stun_addr *src)
+{
+	struct stun_addr k;
+	struct turn_src_count **pp = src_slot(t, src, &k), *e = *pp;
+
+	if (!e)
+		return;
+	if (--e->n == 0) {
+		*pp = e->next;
+		free(e);
+		t->n_entries--;
+	}
+}
+
+void turn_src_free(struct turn_src_table *t)
+{
+	for (size_t i = 0; i < TURN_SRC_BUCKETS; i++) {
+		while (t->b[i]) {
+			struct turn_src_count *e = t->b[i];
+
+			t->b[i] = e->next;
+			free(e);
+		}
+	}
+	t->n_entries = 0;
+}

@@ -4,7 +4,8 @@
  * quotas per user and in all (RFC 8656 section 7.2: 486 and 508), the ports
  * held for EVEN-PORT pairs (section 7.2, RESERVATION-TOKEN), and the
  * per-source token buckets that limit answers to unauthenticated requests
- * (spec/turn.md section 8 item 6).
+ * (spec/turn.md section 8 item 6), and the per-source count of connections
+ * without an allocation.
  *
  * struct turn_shared is shared by every worker's core: one mutex, taken
  * when an allocation is made or freed and when reservations are made,
@@ -100,6 +101,28 @@ struct turn_rl_bucket {
  * rate a second, bursts of two seconds' worth. rate 0: no limit. */
 bool turn_rl_allow(struct turn_rl_bucket tab[TURN_RL_BUCKETS], unsigned rate, uint64_t now_ms,
 		   const struct stun_addr *src);
+
+/*
+ * A count per source IP address (the port is ignored): the TCP and TLS
+ * connections of one worker that hold no allocation yet, capped per source
+ * (spec/turn.md section 8 item 7: bounded state before authentication).
+ * An entry exists while its count is not zero, so the table holds at most
+ * one entry per such connection. One worker's: no lock.
+ */
+#define TURN_SRC_BUCKETS 256
+
+struct turn_src_count;
+
+struct turn_src_table {
+	struct turn_src_count *b[TURN_SRC_BUCKETS];
+	size_t n_entries;
+};
+
+/* Counts one more for src unless it has limit already (limit 0: none):
+ * true when counted. turn_src_put gives one back. */
+bool turn_src_take(struct turn_src_table *t, const struct stun_addr *src, unsigned limit);
+void turn_src_put(struct turn_src_table *t, const struct stun_addr *src);
+void turn_src_free(struct turn_src_table *t);
 
 /* FNV-1a, for the hash tables of the relay. */
 uint64_t turn_hash_bytes(const void *p, size_t n);

@@ -88,6 +88,7 @@ struct turn_config {
 	unsigned max_permissions;
 	unsigned max_channels;
 	unsigned challenge_rate; /* unauthenticated answers per s per source IP; 0: no limit */
+	unsigned max_unauth_conns; /* TCP/TLS connections without allocation per source IP */
 	unsigned nonce_lifetime; /* s */
 	bool software;		 /* SOFTWARE attribute in responses */
 	bool strict_channels;	 /* only RFC 8656 channel numbers (0x4000-0x4FFF) */
@@ -199,6 +200,7 @@ struct turn_stats {
 	uint64_t denied_peers;
 	uint64_t challenges, challenges_dropped;
 	uint64_t unanswered; /* the answer would have been over 3x the request (UDP) */
+	uint64_t conns_refused; /* TCP/TLS: over max_unauth_conns (the I/O layer's) */
 	uint64_t bad_messages;
 	uint64_t auth_failures;
 };

@@ -117,9 +117,12 @@ turn_stop
 # The probe against the production defaults: no allow list.
 turn_config "$CV_TMP/prod.json" 127.0.0.1 ', "username": "alice", "password": "secret123",
  "short_term": true, "shared_secret": "s3cr3t", "public_ip": "203.0.113.10", "relay6": "::1",
- "challenge_rate": 20, "user_quota": 3, "total_quota": 20'
+ "challenge_rate": 20, "user_quota": 3, "total_quota": 20, "tls_port": 5349, "key": "turn.key",
+ "crt": "turn.crt"'
+sed -i "s|\"hostname\"|\"upload_dir\": \"$CV_TMP/files\", \"hostname\"|" "$CV_TMP/prod.json"
 turn_start "$CV_TMP/prod.json" "$CV_TMP/turn-prod.log"
-turn_wait_port u 127.0.0.1 3478 || tap_bail "convene-turn (production config) did not start"
+turn_wait_port u 127.0.0.1 3478 && turn_wait_port t 127.0.0.1 5349 ||
+	tap_bail "convene-turn (production config) did not start"
 in_ns $PROBE probe -u alice -w secret123 --secret-checks s3cr3t --user-quota 3 \
 	--total-quota 20 --rate-limit --public-ip 203.0.113.10 --no-route >"$CV_TMP/probe.txt" 2>&1
 rc=$?
@@ -133,6 +136,25 @@ done <"$CV_TMP/probe.txt"
 tap_ok "$rc" "probe: $(tail -1 "$CV_TMP/probe.txt")"
 grep -q 'refused peer 127.0.0.1' "$CV_TMP/turn-prod.log"
 tap_ok $? "a refused peer is logged"
+# Connections without an allocation: 16 per source address (loopback has
+# them all: 127.0.0.2 holds connections, 127.0.0.3 allocates meanwhile).
+for tr in tcp tls; do
+	in_ns $PROBE conns --transport $tr --port "$([ $tr = tls ] && echo 5349 || echo 3478)" \
+		-u alice -w secret123 --count 24 --limit 16 \
+		--bind "127.0.0.$([ $tr = tls ] && echo 4 || echo 2)" --other 127.0.0.3 \
+		>"$CV_TMP/conns-$tr.txt" 2>&1
+	rc=$?
+	while read -r line; do
+		case $line in
+		PASS*) tap_ok 0 "$tr: ${line#PASS }" ;;
+		FAIL*) tap_ok 1 "$tr: ${line#FAIL }" ;;
+		esac
+	done <"$CV_TMP/conns-$tr.txt"
+	tap_ok "$rc" "$tr: $(tail -1 "$CV_TMP/conns-$tr.txt")" || tap_diag_file "$CV_TMP/conns-$tr.txt"
+done
+grep -q 'closed a connection from 127.0.0.2: 16 connections without an allocation' \
+	"$CV_TMP/turn-prod.log"
+tap_ok $? "the refused connections are logged"
 ! grep -qE 'secret123|s3cr3t' "$CV_TMP/turn-prod.log"
 tap_ok $? "no password or secret in the log"
 turn_stop

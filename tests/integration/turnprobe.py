@@ -19,6 +19,10 @@ and not a shared implementation. Modes:
   alloc   W threads loop 401 -> Allocate -> Refresh(0) on fresh sockets
   hold    open N allocations (+1 ChannelBind each) and hold them
   relay   one allocation: returns the XOR-RELAYED-ADDRESS (for scripts)
+  conns   --count TCP or TLS connections from --bind that do not allocate: the
+          relay keeps --limit of them and closes the rest; a client from
+          another address still allocates; a kept connection that allocates
+          stops counting
   relay2relay  pairs of clients, each with an allocation, relay to each other
           through their relayed addresses (two WebRTC peers both forced to
           relay through one server): ChannelData one way, Send/Data
@@ -115,11 +119,13 @@ def check_mi(r, key, sha256):
 
 
 class Conn:
-    def __init__(self, host, port, transport):
+    def __init__(self, host, port, transport, bind=None):
         fam = socket.AF_INET6 if ':' in host else socket.AF_INET
         self.udp = transport == 'udp'
         self.s = socket.socket(fam, socket.SOCK_DGRAM if self.udp else socket.SOCK_STREAM)
         self.s.settimeout(3)
+        if bind:
+            self.s.bind((bind, 0))
         self.s.connect((host, port))
         if not self.udp:
             self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -166,9 +172,10 @@ class Conn:
 class Client:
     """modern: PASSWORD-ALGORITHMS + SHA-256 key + MESSAGE-INTEGRITY-SHA256."""
 
-    def __init__(self, a, transport=None, modern=False, userhash=False, secret_sha256=False):
+    def __init__(self, a, transport=None, modern=False, userhash=False, secret_sha256=False,
+                 conn=None):
         self.a = a
-        self.c = Conn(a.server, a.port, transport or a.transport)
+        self.c = conn or Conn(a.server, a.port, transport or a.transport)
         self.user, self.pw = a.user, a.password
         if a.secret:
             self.user = '%d:%s' % (int(time.time()) + 86400, a.user)
@@ -588,6 +595,58 @@ def mode_relay2relay(a):
     return 0 if res and all(res) else 1
 
 
+def conn_alive(c):
+    """True when the relay answers a Binding on the connection; False when
+    it was closed (EOF, reset, or a TLS handshake that could not happen)."""
+    try:
+        req = Msg(BINDING)
+        c.send(req.encode())
+        b = c.recv(3.0)
+        return parse(b)['tid'] == req.tid
+    except (OSError, ConnectionError, ssl.SSLError):
+        return False
+
+
+def open_conns(a, n):
+    cs = []
+    for _ in range(n):
+        try:
+            cs.append(Conn(a.server, a.port, a.transport, bind=a.bind))
+        except (OSError, ConnectionError, ssl.SSLError):
+            cs.append(None)                 # a TLS handshake on a closed connection
+    return cs
+
+
+def mode_conns(a):
+    res = []
+
+    def check(name, got, want):
+        ok = got == want
+        res.append(ok)
+        print('%-4s %-64s got=%s want=%s' % ('PASS' if ok else 'FAIL', name, got, want), flush=True)
+    cs = open_conns(a, a.count)
+    alive = [c for c in cs if c and conn_alive(c)]
+    check('%d %s connections from %s without allocation: %d kept, the rest closed' % (
+        a.count, a.transport, a.bind, a.limit), len(alive), a.limit)
+    cl = Client(a, conn=Conn(a.server, a.port, a.transport, bind=a.other))
+    check('meanwhile a client from %s allocates' % a.other, cl.allocate()['code'], 0)
+    check('... and deletes its allocation', cl.refresh(0), 0)
+    cl.close()
+    if alive:
+        held = Client(a, conn=alive[0])
+        check('a kept connection allocates', held.allocate()['code'], 0)
+        more = open_conns(a, 2)
+        check('then one more connection from %s is kept, the next closed' % a.bind,
+              [bool(c and conn_alive(c)) for c in more], [True, False])
+        held.refresh(0)
+        cs += more
+    for c in cs:
+        if c:
+            c.s.close()
+    print('conns: %d/%d passed' % (sum(res), len(res)))
+    return 0 if all(res) else 1
+
+
 def mode_direct(a):
     s = socket.socket(socket.AF_INET6 if ':' in a.peer else socket.AF_INET, socket.SOCK_DGRAM)
     s.connect((a.peer, a.peer_port))
@@ -697,7 +756,8 @@ def mode_hold(a):
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser()
-    p.add_argument('mode', choices=['probe', 'rtt', 'direct', 'alloc', 'hold', 'relay', 'relay2relay'])
+    p.add_argument('mode', choices=['probe', 'rtt', 'direct', 'alloc', 'hold', 'relay', 'relay2relay',
+                                    'conns'])
     p.add_argument('--server', default='127.0.0.1')
     p.add_argument('--port', type=int, default=3478)
     p.add_argument('--transport', choices=['udp', 'tcp', 'tls'], default='udp')
@@ -719,6 +779,9 @@ if __name__ == '__main__':
     p.add_argument('--workers', type=int, default=4)
     p.add_argument('--count', type=int, default=1000)
     p.add_argument('--pairs', type=int, default=1, help='relay2relay: pairs to try at most')
+    p.add_argument('--bind', help='conns: the source address of the connections')
+    p.add_argument('--other', help='conns: the source address of the client that allocates')
+    p.add_argument('--limit', type=int, default=16, help='conns: connections the relay keeps')
     p.add_argument('--split', type=int, default=0,
                    help='relay2relay: first relay port of the second worker (count pairs across workers)')
     p.add_argument('--deny', nargs='*', default=[
@@ -730,4 +793,5 @@ if __name__ == '__main__':
     a = p.parse_args()
     TLS_VERSION = a.tls_version
     sys.exit({'probe': mode_probe, 'rtt': mode_rtt, 'direct': mode_direct, 'alloc': mode_alloc,
-              'hold': mode_hold, 'relay': mode_relay, 'relay2relay': mode_relay2relay}[a.mode](a) or 0)
+              'hold': mode_hold, 'relay': mode_relay, 'relay2relay': mode_relay2relay,
+              'conns': mode_conns}[a.mode](a) or 0)

@@ -933,6 +933,35 @@ static void test_amplification(void)
 	cfg.software = false;
 }
 
+/* The per-source count of connections without an allocation (turn_io.c
+ * closes what is over the cap). */
+static void test_src_table(void)
+{
+	struct turn_src_table tab;
+	struct stun_addr x, y;
+	int taken = 0;
+
+	memset(&tab, 0, sizeof(tab));
+	peer_addr(&x, "203.0.113.70", 40000);
+	peer_addr(&y, "203.0.113.71", 40000);
+	for (int i = 0; i < 20; i++) {
+		x.port = (uint16_t)(40000 + i);
+		taken += turn_src_take(&tab, &x, 16);
+	}
+	is_int(taken, 16, "one source: 16 of 20 connections counted, whatever their ports");
+	ok(turn_src_take(&tab, &y, 16), "another source is counted");
+	turn_src_put(&tab, &x);
+	ok(turn_src_take(&tab, &x, 16), "one given back: the next is counted");
+	ok(!turn_src_take(&tab, &x, 16), "and then no more");
+	ok(turn_src_take(&tab, &x, 0), "limit 0: no cap");
+	turn_src_put(&tab, &x);
+	for (int i = 0; i < 16; i++)
+		turn_src_put(&tab, &x);
+	turn_src_put(&tab, &y);
+	is_int(tab.n_entries, 0, "every entry goes with its last connection");
+	turn_src_free(&tab);
+}
+
 static void test_rate_limit(void)
 {
 	struct tclient t;
@@ -981,6 +1010,7 @@ int main(void)
 	test_relay_to_relay(true);
 	test_own_allowed();
 	test_amplification();
+	test_src_table();
 	test_rate_limit();
 	turn_core_free(&core);
 	turn_shared_free(&shared);
