@@ -175,6 +175,11 @@ int turn_auth_check(struct turn_core *c, const struct turn_conn *conn, const str
 	/* RFC 8489 section 14.3, 14.9, 14.10: bounds. */
 	if ((user && ulen > 509) || rlen > 763 || nlen > 763)
 		return 400;
+	/* A USERNAME is an OpaqueString (RFC 8265): no control characters.
+	 * A NUL would also cut the name short where it is kept as a string. */
+	for (size_t i = 0; user && i < ulen; i++)
+		if (user[i] < 0x20 || user[i] == 0x7F)
+			return 400;
 	r = turn_nonce_check(cfg, &conn->client, c->now_ms / 1000, nonce, nlen, &features);
 	if (r < 0)
 		return 438;

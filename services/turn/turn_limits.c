@@ -14,6 +14,7 @@
 struct turn_user {
 	struct turn_user *next;
 	unsigned count;
+	size_t len; /* the name is bytes from the wire: it may hold a NUL */
 	char name[];
 };
 
@@ -75,7 +76,7 @@ int turn_quota_take(struct turn_shared *s, unsigned total_quota, const char *nam
 
 	pthread_mutex_lock(&s->lock);
 	for (u = s->users[b]; u; u = u->next)
-		if (strlen(u->name) == n && !memcmp(u->name, name, n))
+		if (u->len == n && !memcmp(u->name, name, n))
 			break;
 	if (u && limit && u->count >= limit) {
 		code = 486;
@@ -85,6 +86,7 @@ int turn_quota_take(struct turn_shared *s, unsigned total_quota, const char *nam
 		if (!u) {
 			u = xcalloc(1, sizeof(*u) + n + 1);
 			memcpy(u->name, name, n);
+			u->len = n;
 			u->next = s->users[b];
 			s->users[b] = u;
 		}
@@ -106,7 +108,7 @@ void turn_quota_give(struct turn_shared *s, struct turn_user *u)
 	 * every time-limited name ("<expiry>:<name>" changes with each
 	 * credential) would stay for the life of the process. */
 	if (--u->count == 0) {
-		size_t b = turn_hash_bytes(u->name, strlen(u->name)) % s->n_buckets;
+		size_t b = turn_hash_bytes(u->name, u->len) % s->n_buckets;
 
 		for (struct turn_user **pp = &s->users[b]; *pp; pp = &(*pp)->next) {
 			if (*pp == u) {

@@ -428,6 +428,31 @@ static void test_quota_entries(void)
 	is_int(turn_shared_users(&shared), before, "expiry frees the other 20");
 	is_int(atomic_load(&shared.total), 0, "no quota slot is left taken");
 	cfg.total_quota = 4;
+	/* Names are bytes: one with a NUL is one entry, found again and freed
+	 * (the fuzzer's crash-quota-name-with-nul freed an entry it had not
+	 * unlinked). */
+	{
+		struct turn_user *u1 = NULL, *u2 = NULL;
+
+		is_int(turn_quota_take(&shared, 0, "a\0b", 3, 0, &u1), 0, "a name with a NUL: taken");
+		is_int(turn_quota_take(&shared, 0, "a\0b", 3, 0, &u2), 0, "... twice");
+		ok(u1 == u2 && turn_shared_users(&shared) == before + 1, "... one entry");
+		turn_quota_give(&shared, u1);
+		turn_quota_give(&shared, u2);
+		is_int(turn_shared_users(&shared), before, "... freed with its last slot");
+	}
+	/* Nor does such a name get that far: USERNAME is an OpaqueString. */
+	{
+		struct tclient e;
+		char user[64], pass[64];
+
+		rest_client(&e, user, pass, "eve", "203.0.113.14", 44400);
+		user[strlen(user) - 2] = '\x0f';
+		e.user = user;
+		allocate(&e, 17, 0);
+		take_nonce(&e);
+		is_int(allocate(&e, 17, 0), 400, "a USERNAME with a control character: 400");
+	}
 }
 
 static void test_data(void)
