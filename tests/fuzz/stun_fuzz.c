@@ -41,18 +41,9 @@
 #include "lib/mem.h"
 #include "services/turn/stun.h"
 #include "services/turn/turn_proto.h"
+#include "tests/fuzz/stun_fuzz.h"
 #include "tests/unit/turn/turn_test_client.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* What the last input reached: read by tests/unit/turn/test_stun_fuzz.c,
- * which checks that the seeds get past authentication. */
-struct stun_fuzz_reach {
-	struct turn_stats stats;
-	int peer_sends;
-	int tcp_bound;
-};
-extern struct stun_fuzz_reach stun_fuzz_reach;
 struct stun_fuzz_reach stun_fuzz_reach;
 
 #define NOW_MS 1000000

@@ -109,6 +109,39 @@ turn_stop() {
 	TURN_PID=
 }
 
+# turn_require: root, the built relay and python3 (the probe), or the script
+# does not apply.
+turn_require() {
+	cv_require_root
+	[ -x "$TURN" ] || tap_bail "$TURN is not built"
+	command -v python3 >/dev/null || tap_skip_all "python3 is not installed"
+}
+
+# turn_cert DIR [SUBJECT-ALT-NAME]: a self-signed identity DIR/turn.key and
+# DIR/turn.crt (DIR is the "upload directory" of the TLS port's config).
+turn_cert() {
+	mkdir -p "$1"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj "/CN=turn.test" ${2:+-addext "subjectAltName=$2"} \
+		-keyout "$1/turn.key" -out "$1/turn.crt" >/dev/null 2>&1 ||
+		tap_bail "openssl cannot make a test certificate"
+}
+
+# turn_tap NAME STATUS FILE: what turnprobe.py wrote to FILE as TAP lines
+# "NAME: ...": one per PASS or FAIL line, its amplification figures as
+# comments, and one for the run (STATUS, its last line).
+turn_tap() {
+	local line
+	while read -r line; do
+		case $line in
+		PASS*) tap_ok 0 "$1: ${line#PASS }" ;;
+		FAIL*) tap_ok 1 "$1: ${line#FAIL }" ;;
+		*amplification*) tap_diag "$line" ;;
+		esac
+	done <"$3"
+	tap_ok "$2" "$1: $(tail -1 "$3")" || tap_diag_file "$3"
+}
+
 # turn_config FILE LISTEN_IP EXTRA_JSON: a rendered config as mmpd writes it,
 # interface a = LISTEN_IP; EXTRA_JSON is added to the "config" object.
 turn_config() {

@@ -32,9 +32,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/turn_lib.sh"
 
-cv_require_root
-[ -x "$TURN" ] || tap_bail "$TURN is not built"
-command -v python3 >/dev/null || tap_skip_all "python3 is not installed"
+turn_require
 # aiortc comes from Debian (python3-aiortc): the system interpreter, which
 # may not be the first python3 on PATH.
 WEBRTC_PY=/usr/bin/python3
@@ -49,11 +47,7 @@ C1=$CLIENT_NS
 turn_client_ns r2r2 198.51.100.129/25 198.51.100.130/25
 C2=$CLIENT_NS
 
-mkdir -p "$CV_TMP/files"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-	-subj "/CN=turn.test" -addext "subjectAltName=IP:192.0.2.1" \
-	-keyout "$CV_TMP/files/turn.key" -out "$CV_TMP/files/turn.crt" >/dev/null 2>&1 ||
-	tap_bail "openssl cannot make a test certificate"
+turn_cert "$CV_TMP/files" IP:192.0.2.1
 # The WebRTC clients verify the relay's certificate (for 192.0.2.1) against it.
 export SSL_CERT_FILE=$CV_TMP/files/turn.crt
 
@@ -76,17 +70,10 @@ start() { # start CONFIG NAME
 # probe NAME ARGS...: turnprobe relay2relay from client 1; one TAP line per
 # check, one for the run.
 probe() {
-	local name=$1 out=$CV_TMP/probe-$RANDOM.txt rc line
+	local name=$1 out=$CV_TMP/probe-$RANDOM.txt
 	shift
 	in_client "$C1" $PROBE relay2relay --server 192.0.2.1 "$@" >"$out" 2>&1
-	rc=$?
-	while read -r line; do
-		case $line in
-		PASS*) tap_ok 0 "$name: ${line#PASS }" ;;
-		FAIL*) tap_ok 1 "$name: ${line#FAIL }" ;;
-		esac
-	done <"$out"
-	tap_ok "$rc" "$name: $(tail -1 "$out")" || tap_diag_file "$out"
+	turn_tap "$name" $? "$out"
 }
 
 # call NAME URL ARGS...: a WebRTC call, offer from client 1, answer from

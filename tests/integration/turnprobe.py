@@ -271,17 +271,30 @@ def new_allocation(a, transport=None):
     return cl, r
 
 
+class Checks:
+    """The PASS/FAIL lines of a mode (the TAP scripts read them) and their
+    tally. A set as want lists acceptable answers."""
+
+    def __init__(self):
+        self.res = []
+
+    def __call__(self, name, got, want):
+        ok = got in want if isinstance(want, set) else got == want
+        self.res.append(ok)
+        print('%-4s %-64s got=%s want=%s' % ('PASS' if ok else 'FAIL', name, got, want), flush=True)
+        return ok
+
+    def done(self, summary):
+        print('%s: %d/%d passed' % (summary, sum(self.res), len(self.res)))
+        return 0 if self.res and all(self.res) else 1
+
+
 def pct(xs, p):
     return xs[min(len(xs) - 1, int(len(xs) * p / 100))] if xs else float('nan')
 
 
 def mode_probe(a):
-    res = []
-
-    def check(name, got, want):
-        ok = got in want if isinstance(want, set) else got == want
-        res.append(ok)
-        print('%-4s %-64s got=%s want=%s' % ('PASS' if ok else 'FAIL', name, got, want), flush=True)
+    check = Checks()
 
     cl = Client(a)
     req = Msg(BINDING).encode()
@@ -482,8 +495,7 @@ def mode_probe(a):
             s.close()
             check('%s to one source are rate-limited (%d of 200 answered)' % (what, n), 0 < n < 200, True)
             time.sleep(2.1)             # the bucket refills (burst: 2 s worth) for what follows
-    print('probe: %d/%d passed' % (sum(res), len(res)))
-    return 0 if all(res) else 1
+    return check.done('probe')
 
 
 def mode_relay(a):
@@ -566,13 +578,7 @@ def relay_pair(a, n, check):
 
 
 def mode_relay2relay(a):
-    res = []
-
-    def check(name, got, want):
-        ok = got == want
-        res.append(ok)
-        print('%-4s %-64s got=%s want=%s' % ('PASS' if ok else 'FAIL', name, got, want), flush=True)
-        return ok
+    check = Checks()
     across = same = 0
     for n in range(a.pairs):
         ports = relay_pair(a, n, check)
@@ -590,9 +596,7 @@ def mode_relay2relay(a):
     if a.split:
         check('a pair across workers and a pair on one worker (%d and %d)' % (across, same),
               (across > 0, same > 0), (True, True))
-    print('relay2relay: %d/%d passed, %d pairs across workers, %d on one worker' % (
-        sum(res), len(res), across, same))
-    return 0 if res and all(res) else 1
+    return check.done('relay2relay: %d pairs across workers, %d on one worker;' % (across, same))
 
 
 def conn_alive(c):
@@ -618,12 +622,7 @@ def open_conns(a, n):
 
 
 def mode_conns(a):
-    res = []
-
-    def check(name, got, want):
-        ok = got == want
-        res.append(ok)
-        print('%-4s %-64s got=%s want=%s' % ('PASS' if ok else 'FAIL', name, got, want), flush=True)
+    check = Checks()
     cs = open_conns(a, a.count)
     alive = [c for c in cs if c and conn_alive(c)]
     check('%d %s connections from %s without allocation: %d kept, the rest closed' % (
@@ -643,8 +642,7 @@ def mode_conns(a):
     for c in cs:
         if c:
             c.s.close()
-    print('conns: %d/%d passed' % (sum(res), len(res)))
-    return 0 if all(res) else 1
+    return check.done('conns')
 
 
 def mode_direct(a):

@@ -14,17 +14,8 @@
 #include <stdlib.h>
 
 #include "lib/conf.h"
-#include "services/turn/turn_proto.h"
+#include "tests/fuzz/stun_fuzz.h"
 #include "tests/unit/tap.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct stun_fuzz_reach {
-	struct turn_stats stats;
-	int peer_sends;
-	int tcp_bound;
-};
-extern struct stun_fuzz_reach stun_fuzz_reach;
 
 /* Runs the seed; false when it cannot be read. */
 static bool run(const char *name)

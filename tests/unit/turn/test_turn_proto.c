@@ -135,14 +135,32 @@ static void peer_addr(struct stun_addr *a, const char *ip, uint16_t port)
 	inet_pton(a->family, ip, a->ip);
 }
 
-static int create_perm(struct tclient *t, const char *ip)
+static int create_perm_at(struct tclient *t, const struct stun_addr *p)
 {
 	struct stun_builder b;
+
+	tc_begin(t, &b, TURN_CREATE_PERMISSION, STUN_REQUEST);
+	stun_put_xaddr(&b, TURN_A_XOR_PEER_ADDRESS, p);
+	tc_end(t, &b, false);
+	xfer(t);
+	return code();
+}
+
+static int create_perm(struct tclient *t, const char *ip)
+{
 	struct stun_addr p;
 
 	peer_addr(&p, ip, 9);
-	tc_begin(t, &b, TURN_CREATE_PERMISSION, STUN_REQUEST);
-	stun_put_xaddr(&b, TURN_A_XOR_PEER_ADDRESS, &p);
+	return create_perm_at(t, &p);
+}
+
+static int channel_bind_at(struct tclient *t, uint16_t ch, const struct stun_addr *p)
+{
+	struct stun_builder b;
+
+	tc_begin(t, &b, TURN_CHANNEL_BIND, STUN_REQUEST);
+	stun_put_u32(&b, TURN_A_CHANNEL_NUMBER, (uint32_t)ch << 16);
+	stun_put_xaddr(&b, TURN_A_XOR_PEER_ADDRESS, p);
 	tc_end(t, &b, false);
 	xfer(t);
 	return code();
@@ -150,16 +168,10 @@ static int create_perm(struct tclient *t, const char *ip)
 
 static int channel_bind(struct tclient *t, uint16_t ch, const char *ip, uint16_t port)
 {
-	struct stun_builder b;
 	struct stun_addr p;
 
 	peer_addr(&p, ip, port);
-	tc_begin(t, &b, TURN_CHANNEL_BIND, STUN_REQUEST);
-	stun_put_u32(&b, TURN_A_CHANNEL_NUMBER, (uint32_t)ch << 16);
-	stun_put_xaddr(&b, TURN_A_XOR_PEER_ADDRESS, &p);
-	tc_end(t, &b, false);
-	xfer(t);
-	return code();
+	return channel_bind_at(t, ch, &p);
 }
 
 static bool resp_integrity(const struct tclient *t, bool sha)
@@ -557,6 +569,17 @@ static void test_data(void)
 	refresh(&t, 0);
 }
 
+/* An RFC 6062 TCP allocation on a TCP connection from ip:port. */
+static int tcp_allocation(struct tclient *t, const char *ip, uint16_t port)
+{
+	tc_init(t, "alice", "secret123", ip, port);
+	t->conn.transport = TURN_TCP;
+	t->conn.io = t;
+	allocate(t, 6, 0);
+	take_nonce(t);
+	return allocate(t, 6, 0);
+}
+
 static int connect_req(struct tclient *t, const char *ip, uint16_t port)
 {
 	struct stun_builder b;
@@ -578,12 +601,8 @@ static void test_rfc6062(void)
 	struct turn_tcp *tt;
 	uint32_t id = 0;
 
-	tc_init(&t, "alice", "secret123", "203.0.113.40", 47000);
-	t.conn.transport = TURN_TCP;
-	t.conn.io = &t;
-	allocate(&t, 6, 0);
-	take_nonce(&t);
-	is_int(allocate(&t, 6, 0), 0, "RFC 6062: TCP allocation over TCP: success");
+	is_int(tcp_allocation(&t, "203.0.113.40", 47000), 0,
+	       "RFC 6062: TCP allocation over TCP: success");
 	a = turn_core_find(&core, &t.conn);
 	ok(a && a->tcp, "it is a TCP allocation");
 	connect_req(&t, "127.0.0.1", 80);
@@ -669,29 +688,6 @@ static int send_ind(struct tclient *t, const struct stun_addr *p, const char *da
 	stun_put(&b, TURN_A_DATA, data, strlen(data));
 	t->len = stun_end(&b);
 	return xfer(t);
-}
-
-static int create_perm_at(struct tclient *t, const struct stun_addr *p)
-{
-	struct stun_builder b;
-
-	tc_begin(t, &b, TURN_CREATE_PERMISSION, STUN_REQUEST);
-	stun_put_xaddr(&b, TURN_A_XOR_PEER_ADDRESS, p);
-	tc_end(t, &b, false);
-	xfer(t);
-	return code();
-}
-
-static int channel_bind_at(struct tclient *t, uint16_t ch, const struct stun_addr *p)
-{
-	struct stun_builder b;
-
-	tc_begin(t, &b, TURN_CHANNEL_BIND, STUN_REQUEST);
-	stun_put_u32(&b, TURN_A_CHANNEL_NUMBER, (uint32_t)ch << 16);
-	stun_put_xaddr(&b, TURN_A_XOR_PEER_ADDRESS, p);
-	tc_end(t, &b, false);
-	xfer(t);
-	return code();
 }
 
 /* The relayed address an Allocate answered (XOR-RELAYED-ADDRESS). */
@@ -846,12 +842,7 @@ static void test_own_allowed(void)
 	peer_addr(&x, "198.51.100.1", 3478);
 	is_int(channel_bind_at(&t, 0x4001, &x), 403, "ChannelBind to our listener: 403");
 	refresh(&t, 0);
-	tc_init(&t, "alice", "secret123", "203.0.113.52", 48003);
-	t.conn.transport = TURN_TCP;
-	t.conn.io = &t;
-	allocate(&t, 6, 0);
-	take_nonce(&t);
-	is_int(allocate(&t, 6, 0), 0, "a TCP allocation");
+	is_int(tcp_allocation(&t, "203.0.113.52", 48003), 0, "a TCP allocation");
 	connect_req(&t, "198.51.100.1", 22);
 	is_int(code(), 403, "RFC 6062 Connect to the relay address allowed by the list: 403");
 	connect_req(&t, "127.0.0.1", 22);
