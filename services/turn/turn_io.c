@@ -14,9 +14,10 @@
  *
  * Threads and locks: the main thread binds the sockets and starts the
  * workers; each worker thread runs its own uv loop and touches only its own
- * handles and core. The only cross-thread calls are uv_async_send (stop) and
+ * handles and core. The only cross-thread calls are uv_async_send (stop),
  * the mutex of struct turn_shared (quotas and reservations, at allocation
- * time).
+ * time) and its bitmap of live relayed ports (atomic, no lock: the peer
+ * policy's relay-to-relay exception, turn_proto.c).
  */
 #include "config.h"
 

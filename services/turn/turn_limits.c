@@ -65,7 +65,7 @@ uint64_t turn_hash_bytes(const void *p, size_t n)
 	return h;
 }
 
-/* --- quotas ------------------------------------------------------------------------------------ */
+/* --- quotas ----------------------------------------------------------------------------------- */
 
 int turn_quota_take(struct turn_shared *s, unsigned total_quota, const char *name, size_t n,
 		    unsigned limit, struct turn_user **ret)
@@ -133,7 +133,7 @@ size_t turn_shared_users(struct turn_shared *s)
 	return n;
 }
 
-/* --- live relayed transport addresses ---------------------------------------------------------- */
+/* --- live relayed transport addresses --------------------------------------------------------- */
 
 void turn_relayed_set(struct turn_shared *s, const struct stun_addr *relay, bool live)
 {

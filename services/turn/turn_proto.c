@@ -562,8 +562,10 @@ static void handle_allocate(struct turn_core *c, const struct turn_conn *conn,
 	a = xcalloc(1, sizeof(*a));
 	a->conn = *conn;
 	a->tcp = (transport >> 24) == 6;
-	rest = turn_auth_quota_name(au, &qn, &qlen) && !(cfg->username && same_name(cfg->username, au));
-	code = turn_quota_take(c->shared, cfg->total_quota, qn, qlen, rest ? cfg->user_quota : cfg->static_user_quota, &a->user);
+	rest = turn_auth_quota_name(au, &qn, &qlen) &&
+	       !(cfg->username && same_name(cfg->username, au));
+	code = turn_quota_take(c->shared, cfg->total_quota, qn, qlen,
+			       rest ? cfg->user_quota : cfg->static_user_quota, &a->user);
 	if (code) {
 		free(a);
 		return send_auth_error(c, conn, r, code);
@@ -709,8 +711,9 @@ static bool relayed_peer(struct turn_core *c, const struct turn_alloc *a,
 
 	if (a->tcp)
 		return false;
-	if (peer->family == AF_INET && (stun_addr_equal(peer, &cfg->relay4, false) ||
-					(cfg->have_public && stun_addr_equal(peer, &cfg->public4, false))))
+	if (peer->family == AF_INET &&
+	    (stun_addr_equal(peer, &cfg->relay4, false) ||
+	     (cfg->have_public && stun_addr_equal(peer, &cfg->public4, false))))
 		to = cfg->relay4;
 	else if (peer->family == AF_INET6 && cfg->have_relay6 &&
 		 stun_addr_equal(peer, &cfg->relay6, false))
@@ -806,7 +809,8 @@ static void handle_create_permission(struct turn_core *c, const struct turn_conn
 }
 
 static void handle_channel_bind(struct turn_core *c, const struct turn_conn *conn,
-				const struct stun_msg *m, struct reply *r, const struct turn_auth *au)
+				const struct stun_msg *m, struct reply *r,
+				const struct turn_auth *au)
 {
 	struct turn_alloc *a = turn_core_find(c, conn);
 	struct stun_addr peer;
@@ -1088,7 +1092,7 @@ static void handle_stun(struct turn_core *c, const struct turn_conn *conn, const
 	}
 }
 
-/* --- the data paths ----------------------------------------------------------------------------- */
+/* --- the data paths --------------------------------------------------------------------------- */
 
 static void handle_channel_data(struct turn_core *c, const struct turn_conn *conn, uint8_t *buf,
 				size_t len)

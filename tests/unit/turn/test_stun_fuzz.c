@@ -56,7 +56,8 @@ int main(void)
 
 	for (size_t i = 0; i < sizeof(udp) / sizeof(udp[0]); i++)
 		authenticated(udp[i]);
-	is_int(st->denied_peers, 1, "signed_create_permission_denied: the peer policy refused 10.0.0.1");
+	is_int(st->denied_peers, 1,
+	       "signed_create_permission_denied: the peer policy refused 10.0.0.1");
 	run("signed_refresh_zero");
 	is_int(st->allocs_deleted, 1, "signed_refresh_zero: the allocation is deleted");
 
@@ -77,8 +78,10 @@ int main(void)
 	authenticated("signed_stream_even_port");
 	authenticated("signed_stream_families");
 	authenticated("signed_stream_rfc6062");
-	is_int(stun_fuzz_reach.tcp_bound, 1, "signed_stream_rfc6062: Connect, then ConnectionBind joins");
+	is_int(stun_fuzz_reach.tcp_bound, 1,
+	       "signed_stream_rfc6062: Connect, then ConnectionBind joins");
 	authenticated("signed_stream_rfc6062_fail");
-	is_int(stun_fuzz_reach.tcp_bound, 0, "signed_stream_rfc6062_fail: a failed Connect, no join");
+	is_int(stun_fuzz_reach.tcp_bound, 0,
+	       "signed_stream_rfc6062_fail: a failed Connect, no join");
 	return tap_done();
 }

@@ -271,7 +271,8 @@ static void test_allocate(void)
 	is_int(allocate(&u, 6, 0), 442, "REQUESTED-TRANSPORT TCP: 442");
 	is_int(allocate(&u, 1, 0), 442, "REQUESTED-TRANSPORT 1: 442");
 	is_int(allocate(&u, 17, 3), 440, "REQUESTED-ADDRESS-FAMILY 0x03: 440");
-	is_int(allocate(&u, 17, 2), 440, "REQUESTED-ADDRESS-FAMILY IPv6 without an IPv6 relay: 440");
+	is_int(allocate(&u, 17, 2), 440,
+	       "REQUESTED-ADDRESS-FAMILY IPv6 without an IPv6 relay: 440");
 	u.tamper_algs = true;
 	is_int(allocate(&u, 17, 0), 400, "PASSWORD-ALGORITHMS not as sent (bid-down): 400");
 	u.tamper_algs = false;
@@ -426,7 +427,8 @@ static void test_quota_entries(void)
 		char name[16];
 
 		snprintf(name, sizeof(name), "user%d", i);
-		rest_client(&t[i], users[i], passes[i], name, "203.0.113.13", (uint16_t)(44300 + i));
+		rest_client(&t[i], users[i], passes[i], name, "203.0.113.13",
+			    (uint16_t)(44300 + i));
 		made += allocate_auth(&t[i]) == 0;
 	}
 	is_int(made, 40, "40 time-limited users allocate");
@@ -446,7 +448,8 @@ static void test_quota_entries(void)
 	{
 		struct turn_user *u1 = NULL, *u2 = NULL;
 
-		is_int(turn_quota_take(&shared, 0, "a\0b", 3, 0, &u1), 0, "a name with a NUL: taken");
+		is_int(turn_quota_take(&shared, 0, "a\0b", 3, 0, &u1), 0,
+		       "a name with a NUL: taken");
 		is_int(turn_quota_take(&shared, 0, "a\0b", 3, 0, &u2), 0, "... twice");
 		ok(u1 == u2 && turn_shared_users(&shared) == before + 1, "... one entry");
 		turn_quota_give(&shared, u1);
@@ -509,7 +512,8 @@ static void test_data(void)
 	memcpy(pkt + TURN_HEADROOM, "world", 5);
 	fio.n = 0;
 	turn_core_peer_input(&core, a, &p, pkt + TURN_HEADROOM, 5);
-	ok(fio.n == 1 && fio.sent[0].len == 9 && !memcmp(fio.sent[0].buf, "\x40\x01\x00\x05world", 9),
+	ok(fio.n == 1 && fio.sent[0].len == 9 &&
+	       !memcmp(fio.sent[0].buf, "\x40\x01\x00\x05world", 9),
 	   "peer data on a channel: ChannelData to the client");
 	peer_addr(&p, "8.8.8.8", 7000);
 	memcpy(pkt + TURN_HEADROOM, "world", 5);
@@ -609,8 +613,10 @@ static void test_rfc6062(void)
 	is_int(code(), 403, "Connect to 127.0.0.1: 403");
 	connect_req(&t, "0.0.0.0", 80);
 	is_int(code(), 403, "Connect to 0.0.0.0: 403");
-	is_int(channel_bind(&t, 0x4001, "8.8.8.8", 80), 400, "ChannelBind on a TCP allocation: 400");
-	is_int(connect_req(&t, "8.8.8.8", 80), 0, "Connect to 8.8.8.8: no answer before the connection");
+	is_int(channel_bind(&t, 0x4001, "8.8.8.8", 80), 400,
+	       "ChannelBind on a TCP allocation: 400");
+	is_int(connect_req(&t, "8.8.8.8", 80), 0,
+	       "Connect to 8.8.8.8: no answer before the connection");
 	tt = fio.connecting;
 	ok(tt && tt->state == TURN_TCP_CONNECTING, "the connection is being made");
 	connect_req(&t, "8.8.8.8", 80);
@@ -751,11 +757,13 @@ static void test_relay_to_relay(bool public_ip)
 	is_int(channel_bind_at(&ta, 0x4001, &rb), 0, "A: ChannelBind to B's relayed address%s", v);
 	x = rb;
 	x.port = 50099;
-	is_int(create_perm_at(&ta, &x), 403, "A: CreatePermission to a relay port nobody holds: 403");
+	is_int(create_perm_at(&ta, &x), 403,
+	       "A: CreatePermission to a relay port nobody holds: 403");
 	x.port = 3478;
 	is_int(create_perm_at(&ta, &x), 403, "A: CreatePermission to our listener port: 403");
 	is_int(channel_bind_at(&ta, 0x4002, &x), 403, "A: ChannelBind to our listener port: 403");
-	is_int(create_perm_at(&ta, &ra), 403, "A: CreatePermission to its own relayed address: 403");
+	is_int(create_perm_at(&ta, &ra), 403,
+	       "A: CreatePermission to its own relayed address: 403");
 
 	/* A's data to B leaves A's relay socket for B's relay address. */
 	memcpy(frame, "\x40\x01\x00\x04ping", 8);
@@ -837,7 +845,8 @@ static void test_own_allowed(void)
 	is_int(allocate_auth(&t), 0, "Allocate (allow list holds the relay address and 127/8)");
 	is_int(create_perm(&t, "198.51.100.1"), 403,
 	       "CreatePermission to the relay address allowed by the list: still 403");
-	is_int(create_perm(&t, "127.0.0.1"), 403, "CreatePermission to 127.0.0.1 allowed by the list: 403");
+	is_int(create_perm(&t, "127.0.0.1"), 403,
+	       "CreatePermission to 127.0.0.1 allowed by the list: 403");
 	is_int(create_perm(&t, "198.51.100.2"), 0, "another address of the allowed range: success");
 	peer_addr(&x, "198.51.100.1", 3478);
 	is_int(channel_bind_at(&t, 0x4001, &x), 403, "ChannelBind to our listener: 403");
