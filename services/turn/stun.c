@@ -511,29 +511,6 @@ void stun_hmac_sha256(const void *key, size_t keylen, const void *data, size_t l
 	gnutls_hmac_fast(GNUTLS_MAC_SHA256, key, keylen, data, len, out);
 }
 
-size_t stun_base64(const uint8_t *in, size_t n, char *out)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		size_t left = n - i;
-
-		if (left > 1)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (left > 2)
-			v |= in[i + 2];
-		out[o++] = tab[(v >> 18) & 63];
-		out[o++] = tab[(v >> 12) & 63];
-		out[o++] = left > 1 ? tab[(v >> 6) & 63] : '=';
-		out[o++] = left > 2 ? tab[v & 63] : '=';
-	}
-	out[o] = '\0';
-	return o;
-}
-
 /* --- ChannelData --------------------------------------------------------------------------- */
 
 size_t turn_channel_frame_len(const uint8_t *buf, size_t len, bool pad)

@@ -243,9 +243,6 @@ uint32_t stun_crc32(const uint8_t *p, size_t n);
 void stun_hmac_sha1(const void *key, size_t keylen, const void *data, size_t len, uint8_t out[20]);
 void stun_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
 		      uint8_t out[32]);
-/* Standard base64 (RFC 4648 section 4) with padding; out must hold
- * 4 * ((n + 2) / 3) + 1 bytes. Returns the length written (without NUL). */
-size_t stun_base64(const uint8_t *in, size_t n, char *out);
 /* Constant-time comparison. */
 bool stun_ct_equal(const uint8_t *a, const uint8_t *b, size_t n);
 

@@ -8,7 +8,8 @@
  * MMP command; they exist for tests, benchmarks and standalone runs and
  * are listed in man/turn.8: port, relay_ports, workers, user_quota,
  * static_user_quota, total_quota, max_permissions, max_channels,
- * challenge_rate, nonce_lifetime, software, relay6, strict_channels.
+ * challenge_rate, nonce_lifetime, software, relay6, strict_channels,
+ * allow_own_peers, max_unauth_conns.
  */
 #include "config.h"
 
@@ -27,6 +28,7 @@
 #include "certs/tls.h"
 #include "lib/conf.h"
 #include "lib/file.h"
+#include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "services/turn/turn_config.h"
@@ -50,7 +52,7 @@ static const char *const known_keys[] = {
 	/* not set by MMP commands (man/turn.8, "Other keys") */
 	"port", "relay_ports", "workers", "user_quota", "static_user_quota", "total_quota",
 	"max_permissions", "max_channels", "challenge_rate", "nonce_lifetime", "software",
-	"relay6", "strict_channels", NULL,
+	"relay6", "strict_channels", "allow_own_peers", "max_unauth_conns", NULL,
 };
 
 static int get_str(json_object *o, const char *key, char **ret, char *err, size_t errlen)
@@ -164,7 +166,8 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 	    get_bool(c, "short_term", false, &cfg->short_term, err, errlen) < 0 ||
 	    get_bool(c, "high_capacity", true, &cfg->high_capacity, err, errlen) < 0 ||
 	    get_bool(c, "software", false, &cfg->software, err, errlen) < 0 ||
-	    get_bool(c, "strict_channels", false, &cfg->strict_channels, err, errlen) < 0)
+	    get_bool(c, "strict_channels", false, &cfg->strict_channels, err, errlen) < 0 ||
+	    get_bool(c, "allow_own_peers", false, &cfg->policy.allow_own_peers, err, errlen) < 0)
 		goto out;
 	if (!cfg->realm || !*cfg->realm) {
 		fail(err, errlen, "config.realm: not set (turn credentials)");
@@ -174,6 +177,14 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 		fail(err, errlen, "config.realm: longer than 127 characters");
 		goto out;
 	}
+	/* The smallest Allocate over UDP (REQUESTED-TRANSPORT alone, 28 bytes)
+	 * may get 84 bytes back (turn_proto.c: three times the request): a
+	 * 401 with its plain nonce leaves room for a realm of 32 characters. */
+	if (strlen(cfg->realm) > TURN_REALM_SMALL_MAX)
+		cv_warn("realm \"%s\" is longer than %u characters: UDP clients whose first "
+			"request is smaller than %zu bytes get no challenge",
+			cfg->realm, TURN_REALM_SMALL_MAX,
+			(20 + 8 + 4 + ((strlen(cfg->realm) + 3) & ~(size_t)3) + 20 + 2) / 3);
 	if ((cfg->username == NULL) != (cfg->password == NULL)) {
 		fail(err, errlen, "config.username/password: set only one of them");
 		goto out;
@@ -315,6 +326,7 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 	    get_uint(c, "max_permissions", 64, 1024, &cfg->max_permissions, err, errlen) < 0 ||
 	    get_uint(c, "max_channels", 64, 4096, &cfg->max_channels, err, errlen) < 0 ||
 	    get_uint(c, "challenge_rate", 100, 1000000, &cfg->challenge_rate, err, errlen) < 0 ||
+	    get_uint(c, "max_unauth_conns", 16, 65535, &cfg->max_unauth_conns, err, errlen) < 0 ||
 	    get_uint(c, "nonce_lifetime", 600, 3600, &cfg->nonce_lifetime, err, errlen) < 0)
 		goto out;
 	if (cfg->nonce_lifetime < 30)

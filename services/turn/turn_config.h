@@ -19,6 +19,8 @@
 #define TURN_PORTS_NORMAL_HI 65535
 #define TURN_PORTS_HIGH_LO 32768
 #define TURN_PORTS_HIGH_HI 65535
+/* The longest realm a 401 to the smallest UDP Allocate can carry. */
+#define TURN_REALM_SMALL_MAX 32u
 
 int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err, size_t errlen);
 int turn_config_load(const char *path, struct turn_config *cfg, char *err, size_t errlen);

@@ -14,9 +14,10 @@
  *
  * Threads and locks: the main thread binds the sockets and starts the
  * workers; each worker thread runs its own uv loop and touches only its own
- * handles and core. The only cross-thread calls are uv_async_send (stop) and
+ * handles and core. The only cross-thread calls are uv_async_send (stop),
  * the mutex of struct turn_shared (quotas and reservations, at allocation
- * time).
+ * time) and its bitmap of live relayed ports (atomic, no lock: the peer
+ * policy's relay-to-relay exception, turn_proto.c).
  */
 #include "config.h"
 
@@ -81,6 +82,7 @@ struct io_tcp {
 	struct io_tcp *dnext;
 	uint64_t since_ms; /* accepted, or last seen with an allocation */
 	struct io_peer *pipe; /* RFC 6062: a data connection joined to a peer */
+	bool pending; /* counted in the worker's pending table (conn_admit) */
 };
 
 /* RFC 6062: a TCP connection between a relayed address and a peer. */
@@ -134,6 +136,9 @@ struct io_worker {
 	size_t n_listen;
 	struct io_tcp *tcps;
 	struct io_tcp *dead;
+	/* TCP and TLS connections without an allocation, per source IP. */
+	struct turn_src_table pending;
+	uint64_t refused_logged_ms;
 	/* The relay sockets' epoll set, itself one uv_poll_t of the loop. */
 	int relay_ep;
 	uv_poll_t relay_poll;
@@ -280,6 +285,10 @@ static void tcp_unlink(struct io_tcp *t)
 {
 	struct io_worker *w = t->w;
 
+	if (t->pending) {
+		t->pending = false;
+		turn_src_put(&w->pending, &t->conn.client);
+	}
 	turn_core_conn_closed(&w->core, &t->conn);
 	if (t->prev)
 		t->prev->next = t->next;
@@ -671,6 +680,40 @@ static void op_tcp_bind(void *io, const struct turn_conn *data, struct turn_tcp 
 	uv_read_start((uv_stream_t *)&p->h, peer_alloc, peer_read);
 }
 
+/*
+ * A TCP or TLS connection that holds no allocation (nor is an RFC 6062
+ * data connection joined to a peer) counts against the cap of its source
+ * IP (max_unauth_conns, 16): beyond it, new connections from that source
+ * are closed at once, so one address cannot hold the descriptors and
+ * buffers of thousands of idle, unauthenticated connections (DESIGN.md 7;
+ * the 60-s idle rule alone would let it keep them that long). It stops
+ * counting when it gets an allocation (conn_settle) or closes. TCP and TLS
+ * are served by worker 0 only, so one table sees them all.
+ */
+static bool conn_admit(struct io_worker *w, const struct stun_addr *src)
+{
+	char a[64];
+
+	if (turn_src_take(&w->pending, src, w->core.cfg->max_unauth_conns))
+		return true;
+	w->core.stats.conns_refused++;
+	if (!w->refused_logged_ms || uv_now(&w->loop) - w->refused_logged_ms >= 1000) {
+		w->refused_logged_ms = uv_now(&w->loop);
+		stun_ip_format(src, a, sizeof(a));
+		cv_warn("closed a connection from %s: %u connections without an allocation", a,
+			w->core.cfg->max_unauth_conns);
+	}
+	return false;
+}
+
+static void conn_settle(struct io_tcp *t)
+{
+	if (t->pending && (t->pipe || turn_core_find(&t->w->core, &t->conn))) {
+		t->pending = false;
+		turn_src_put(&t->w->pending, &t->conn.client);
+	}
+}
+
 /* Cuts the frames buffered on t and hands them to the core. */
 static void conn_feed(struct io_tcp *t)
 {
@@ -697,6 +740,7 @@ static void conn_feed(struct io_tcp *t)
 		off += (size_t)f;
 		if (t->pipe) {
 			/* ConnectionBind succeeded: the rest is the peer's. */
+			conn_settle(t);
 			if (t->len > off)
 				peer_send(t->pipe, t->buf + off, t->len - off);
 			t->len = 0;
@@ -705,6 +749,7 @@ static void conn_feed(struct io_tcp *t)
 	}
 	if (t->closing || t->dead)
 		return;
+	conn_settle(t);
 	if (off) {
 		memmove(t->buf, t->buf + off, t->len - off);
 		t->len -= off;
@@ -837,7 +882,8 @@ static void tls_accept(uv_stream_t *server, int status)
 	uv_tcp_nodelay(tcp, 1);
 	t = conn_new(w, TURN_TLS, &l->local);
 	if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &sl) < 0 ||
-	    stun_addr_from_sockaddr((struct sockaddr *)&ss, &t->conn.client) < 0) {
+	    stun_addr_from_sockaddr((struct sockaddr *)&ss, &t->conn.client) < 0 ||
+	    !conn_admit(w, &t->conn.client)) {
 		uv_close((uv_handle_t *)tcp, free_handle);
 		free(t->buf);
 		free(t);
@@ -848,10 +894,12 @@ static void tls_accept(uv_stream_t *server, int status)
 		stun_addr_from_sockaddr((struct sockaddr *)&ss, &t->conn.local);
 	/* The TLS layer owns tcp from here, also on failure. */
 	if (cv_tls_conn_new(tcp, w->creds, true, NULL, &tls_ops, t, &t->tls) < 0) {
+		turn_src_put(&w->pending, &t->conn.client);
 		free(t->buf);
 		free(t);
 		return;
 	}
+	t->pending = true;
 	/* RFC 7443: ALPN "stun.turn" when the client offers it. */
 	gnutls_alpn_set_protocols(cv_tls_conn_session(t->tls), &alpn, 1, 0);
 	conn_link(t);
@@ -872,10 +920,12 @@ static void tcp_accept(uv_stream_t *server, int status)
 	t->h.data = t;
 	if (uv_accept(server, (uv_stream_t *)&t->h) < 0 ||
 	    uv_tcp_getpeername(&t->h, (struct sockaddr *)&ss, &sl) < 0 ||
-	    stun_addr_from_sockaddr((struct sockaddr *)&ss, &t->conn.client) < 0) {
+	    stun_addr_from_sockaddr((struct sockaddr *)&ss, &t->conn.client) < 0 ||
+	    !conn_admit(w, &t->conn.client)) {
 		uv_close((uv_handle_t *)&t->h, tcp_freed);
 		return;
 	}
+	t->pending = true;
 	uv_tcp_nodelay(&t->h, 1);
 	sl = sizeof(ss);
 	if (uv_tcp_getsockname(&t->h, (struct sockaddr *)&ss, &sl) == 0)
@@ -1384,6 +1434,7 @@ void turn_server_stop(struct turn_server *s)
 		}
 		if (w->creds)
 			cv_tls_creds_unref(w->creds);
+		turn_src_free(&w->pending);
 		free(w->udp);
 		free(w->tcpl);
 		free(w->tlsl);
@@ -1423,6 +1474,8 @@ void turn_server_stats(struct turn_server *s, struct turn_stats *ret, size_t *re
 		ret->denied_peers += t->denied_peers;
 		ret->challenges += t->challenges;
 		ret->challenges_dropped += t->challenges_dropped;
+		ret->unanswered += t->unanswered;
+		ret->conns_refused += t->conns_refused;
 		ret->bad_messages += t->bad_messages;
 		ret->auth_failures += t->auth_failures;
 		*ret_allocs += s->workers[i].core.n_allocs;

@@ -166,7 +166,35 @@ void turn_policy_canonical(const struct stun_addr *in, struct stun_addr *out)
 	}
 }
 
-static bool denied(const struct turn_policy *p, const struct stun_addr *c)
+/* Addresses that reach this machine whatever its interfaces: "this host"
+ * (connecting to 0.0.0.0 or :: reaches the local host: coturn's
+ * CVE-2020-26262 went through Connect to 0.0.0.0) and loopback. */
+static bool own(const struct turn_policy *p, const struct stun_addr *c)
+{
+	static const uint8_t zero[16], one[16] = { [15] = 1 };
+
+	if (c->family == AF_INET) {
+		if (c->ip[0] == 0 || c->ip[0] == 127)
+			return true;
+	} else if (!memcmp(c->ip, zero, 16) || !memcmp(c->ip, one, 16)) {
+		return true;
+	}
+	for (size_t i = 0; i < p->n_own; i++)
+		if (stun_addr_equal(&p->own[i], c, false))
+			return true;
+	return false;
+}
+
+static bool allowed(const struct turn_policy *p, const struct stun_addr *c,
+		    const struct stun_addr *peer)
+{
+	for (size_t i = 0; i < p->n_allow; i++)
+		if (turn_cidr_match(&p->allow[i], c) || turn_cidr_match(&p->allow[i], peer))
+			return true;
+	return false;
+}
+
+static bool denied(const struct stun_addr *c)
 {
 	if (c->family == AF_INET) {
 		for (size_t i = 0; i < sizeof(deny_v4) / sizeof(deny_v4[0]); i++) {
@@ -181,25 +209,36 @@ static bool denied(const struct turn_policy *p, const struct stun_addr *c)
 			if (prefix_match(c->ip, deny_v6[i].ip, deny_v6[i].plen))
 				return true;
 	}
-	for (size_t i = 0; i < p->n_own; i++)
-		if (stun_addr_equal(&p->own[i], c, false))
-			return true;
 	return false;
+}
+
+enum turn_peer_verdict turn_policy_check(const struct turn_policy *p, const struct stun_addr *peer)
+{
+	struct stun_addr c;
+	bool is_own;
+
+	if (peer->family != AF_INET && peer->family != AF_INET6)
+		return TURN_PEER_DENY;
+	turn_policy_canonical(peer, &c);
+	/* Both the embedded IPv4 address and the IPv6 form itself. */
+	is_own = own(p, &c) || own(p, peer);
+	/* Own addresses first: the allow list cannot open our listeners
+	 * (a "turn allow-peer <own address>/32" would open them all). */
+	if (is_own && !p->allow_own_peers)
+		return TURN_PEER_OWN;
+	/* The operator's allow list wins over the default deny list (CMS
+	 * edges relay to an internal call bridge on a private address:
+	 * spec/turn.md section 8 item 3). */
+	if (allowed(p, &c, peer))
+		return TURN_PEER_PERMIT;
+	if (is_own)
+		return TURN_PEER_OWN;
+	/* NAT64, 6to4 and IPv4-mapped peers are refused whatever they
+	 * embed: both forms are checked. */
+	return denied(&c) || denied(peer) ? TURN_PEER_DENY : TURN_PEER_PERMIT;
 }
 
 bool turn_policy_permits(const struct turn_policy *p, const struct stun_addr *peer)
 {
-	struct stun_addr c;
-
-	if (peer->family != AF_INET && peer->family != AF_INET6)
-		return false;
-	turn_policy_canonical(peer, &c);
-	/* The operator's allow list wins (CMS edges relay to an internal
-	 * call bridge on a private address: spec/turn.md section 8 item 3). */
-	for (size_t i = 0; i < p->n_allow; i++)
-		if (turn_cidr_match(&p->allow[i], &c) || turn_cidr_match(&p->allow[i], peer))
-			return true;
-	/* Both the embedded IPv4 address and the IPv6 form itself: NAT64,
-	 * 6to4 and IPv4-mapped peers are refused whatever they embed. */
-	return !denied(p, &c) && !denied(p, peer);
+	return turn_policy_check(p, peer) == TURN_PEER_PERMIT;
 }

@@ -4,29 +4,18 @@
  * (TURN) unless they say RFC 8489 (STUN).
  *
  * Decisions:
- *  - Authentication (RFC 8489 section 9.2): every request but Binding needs
- *    the long-term credential mechanism. Nonces are stateless: the cookie
- *    "obMatJos2", the security feature set "AAAB" (bit 0, "password
- *    algorithms", as the least significant bit: RFC 8489 errata 6290/6268),
- *    then base64 of a 4-byte issue time and the first 8 bytes of
- *    HMAC-SHA256(process secret, time | source IP). No state is kept for a
- *    source before its first valid MESSAGE-INTEGRITY (spec/turn.md 8.4).
+ *  - Authentication (RFC 8489 section 9.2) is turn_auth.c's: every request
+ *    but Binding needs the long-term credential mechanism.
  *  - 401 and 438 carry REALM, NONCE and PASSWORD-ALGORITHMS (MD5, SHA-256).
- *    A request that echoes PASSWORD-ALGORITHMS must echo exactly ours and
- *    pick one of them (bid-down protection, 400 otherwise); a request with
- *    neither is a legacy RFC 5389 client and uses MD5.
- *    MESSAGE-INTEGRITY-SHA256 wins over MESSAGE-INTEGRITY when both are
- *    present; responses carry the integrity attribute the request used.
- *  - Users: the static user of "turn credentials" (USERNAME or USERHASH),
- *    and with short-term credentials enabled any "<expiry>:<name>" whose
- *    expiry (unix time) is in the future, with password
- *    base64(HMAC-SHA1(secret, username)) or the same with HMAC-SHA256 (both
- *    are tried). USERHASH works only for the static user (a hash of a
- *    time-limited name cannot be resolved).
- *  - Unauthenticated answers (400, 401, 420, 438) are rate-limited per
- *    source IP (token bucket in a fixed table: bounded memory under spoofed
- *    floods); over the limit they are dropped. They carry no reason phrase
- *    and no SOFTWARE. Responses carry FINGERPRINT when the request did.
+ *    Responses carry the integrity attribute the request used.
+ *  - Unauthenticated answers (Binding, 400, 401, 420, 438) are rate-limited
+ *    per source IP (token bucket in a fixed table: bounded memory under spoofed
+ *    floods); over the limit they are dropped. They carry no reason phrase.
+ *    Over UDP every answer to an unauthenticated request (Binding
+ *    included) is at most three times the request's size (QUIC's
+ *    anti-amplification rule): optional attributes go first (SOFTWARE,
+ *    PASSWORD-ALGORITHMS with the nonce cookie), then the answer itself.
+ *    Responses carry FINGERPRINT when the request did.
  *  - Lifetimes: Allocate and Refresh take the requested LIFETIME clamped to
  *    [600, 3600] s (600 when absent); Refresh with 0 deletes the allocation
  *    at once (section 8), so a later request on the 5-tuple gets 437 and a
@@ -35,8 +24,11 @@
  *    486; in all, or no relay port left, 508. Permissions and channels per
  *    allocation are capped too (508).
  *  - Peers are checked against the policy (turn_policy.c) at
- *    CreatePermission, ChannelBind and Send; data is relayed only for
- *    permissions, which only exist for permitted peers.
+ *    CreatePermission, ChannelBind and Connect; data is relayed only for
+ *    permissions, which only exist for permitted peers. The one own address
+ *    a client may reach is another live allocation's relayed transport
+ *    address (relayed_peer); a permission for an own address lets data
+ *    through only to such an address, checked per datagram.
  *  - A retransmitted Allocate (same transaction ID on the 5-tuple of the
  *    allocation it made) gets the stored success response again (RFC 8489
  *    section 6.3.1); other requests are idempotent or, for Refresh(0),
@@ -55,114 +47,16 @@
 
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "services/turn/turn_auth.h"
 #include "services/turn/turn_proto.h"
-
-#define NONCE_COOKIE "obMatJos2"
-#define NONCE_FEATURES "AAAB"
-
-/* PASSWORD-ALGORITHMS as we send it: MD5 and SHA-256, no parameters. */
-static const uint8_t pwalgs[8] = { 0, 1, 0, 0, 0, 2, 0, 0 };
-
-struct turn_user {
-	struct turn_user *next;
-	unsigned count;
-	char name[];
-};
-
-/* --- shared state ----------------------------------------------------------------------------- */
-
-void turn_shared_init(struct turn_shared *s)
-{
-	memset(s, 0, sizeof(*s));
-	pthread_mutex_init(&s->lock, NULL);
-	s->n_buckets = 1024;
-	s->users = xcalloc(s->n_buckets, sizeof(*s->users));
-	atomic_init(&s->total, 0);
-}
-
-void turn_shared_free(struct turn_shared *s)
-{
-	for (size_t i = 0; i < s->n_buckets; i++) {
-		struct turn_user *u = s->users[i], *n;
-
-		for (; u; u = n) {
-			n = u->next;
-			free(u);
-		}
-	}
-	free(s->users);
-	while (s->resv) {
-		struct turn_reservation *r = s->resv;
-
-		s->resv = r->next;
-		free(r);
-	}
-	pthread_mutex_destroy(&s->lock);
-}
-
-static uint64_t hash_bytes(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-/* Takes a slot of the user's quota and the total; 0, 486 or 508. */
-static int quota_take(struct turn_core *c, const char *name, size_t n, unsigned limit,
-		      struct turn_user **ret)
-{
-	struct turn_shared *s = c->shared;
-	size_t b = hash_bytes(name, n) % s->n_buckets;
-	struct turn_user *u;
-	int code = 0;
-
-	pthread_mutex_lock(&s->lock);
-	for (u = s->users[b]; u; u = u->next)
-		if (strlen(u->name) == n && !memcmp(u->name, name, n))
-			break;
-	if (u && limit && u->count >= limit) {
-		code = 486;
-	} else if (c->cfg->total_quota && atomic_load(&s->total) >= c->cfg->total_quota) {
-		code = 508;
-	} else {
-		if (!u) {
-			u = xcalloc(1, sizeof(*u) + n + 1);
-			memcpy(u->name, name, n);
-			u->next = s->users[b];
-			s->users[b] = u;
-		}
-		u->count++;
-		atomic_fetch_add(&s->total, 1);
-		*ret = u;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return code;
-}
-
-static void quota_give(struct turn_core *c, struct turn_user *u)
-{
-	struct turn_shared *s = c->shared;
-
-	if (!u)
-		return;
-	pthread_mutex_lock(&s->lock);
-	u->count--;
-	atomic_fetch_sub(&s->total, 1);
-	pthread_mutex_unlock(&s->lock);
-}
 
 /* --- the allocation table ----------------------------------------------------------------- */
 
 static size_t conn_hash(const struct turn_core *c, const struct turn_conn *k)
 {
-	uint64_t h = hash_bytes(&k->client, sizeof(k->client));
+	uint64_t h = turn_hash_bytes(&k->client, sizeof(k->client));
 
-	h ^= hash_bytes(&k->local, sizeof(k->local)) * 31 + k->transport;
+	h ^= turn_hash_bytes(&k->local, sizeof(k->local)) * 31 + k->transport;
 	return h & (c->tab_size - 1);
 }
 
@@ -293,9 +187,11 @@ static void alloc_free(struct turn_core *c, struct turn_alloc *a)
 		c->ops->tcp_close(c->io, a->tcps);
 		tcp_free(c, a->tcps);
 	}
+	if (!a->tcp)
+		turn_relayed_set(c->shared, &a->relay, false);
 	if (a->relay_io)
 		c->ops->relay_close(c->io, a);
-	quota_give(c, a->user);
+	turn_quota_give(c->shared, a->user);
 	free(a->username);
 	free(a->alloc_resp);
 	free(a->perms);
@@ -372,8 +268,10 @@ static void prune(struct turn_alloc *a, uint64_t now)
 	a->n_chans = (uint16_t)j;
 }
 
-/* Installs or refreshes a permission; false when the cap is reached. */
-static bool perm_install(struct turn_core *c, struct turn_alloc *a, const struct stun_addr *peer)
+/* Installs or refreshes a permission; false when the cap is reached. own:
+ * the peer is one of our own addresses (turn_policy_check). */
+static bool perm_install(struct turn_core *c, struct turn_alloc *a, const struct stun_addr *peer,
+			 bool own)
 {
 	uint64_t exp = c->now_ms + TURN_PERMISSION_LIFETIME * 1000ull;
 	struct turn_perm *p = perm_find(a, peer, c->now_ms);
@@ -393,6 +291,7 @@ static bool perm_install(struct turn_core *c, struct turn_alloc *a, const struct
 	p->peer = *peer;
 	p->peer.port = 0;
 	p->expires = exp;
+	p->own = own;
 	return true;
 }
 
@@ -400,107 +299,10 @@ static bool perm_install(struct turn_core *c, struct turn_alloc *a, const struct
 
 static bool rl_allow(struct turn_core *c, const struct stun_addr *src)
 {
-	unsigned rate = c->cfg->challenge_rate;
-	struct turn_rl_bucket *b;
-	struct stun_addr k = *src;
-	uint64_t burst;
-
-	if (!rate)
+	if (turn_rl_allow(c->rl, c->cfg->challenge_rate, c->now_ms, src))
 		return true;
-	k.port = 0;
-	b = &c->rl[hash_bytes(&k, sizeof(k)) % TURN_RL_BUCKETS];
-	burst = 2000ull * rate; /* two seconds' worth, in thousandths */
-	if (memcmp(&b->src, &k, sizeof(k))) {
-		/* A new source takes the slot (a collision only makes the
-		 * limit reset for someone: never more than burst). */
-		b->src = k;
-		b->tokens = (uint32_t)(burst > UINT32_MAX ? UINT32_MAX : burst);
-		b->last_ms = c->now_ms;
-	} else {
-		uint64_t add = (c->now_ms - b->last_ms) * rate, t = b->tokens + add;
-
-		b->tokens = (uint32_t)(t > burst ? burst : t);
-		b->last_ms = c->now_ms;
-	}
-	if (b->tokens < 1000) {
-		c->stats.challenges_dropped++;
-		return false;
-	}
-	b->tokens -= 1000;
-	return true;
-}
-
-/* --- nonces ----------------------------------------------------------------------------------- */
-
-static void nonce_mac(const struct turn_config *cfg, const struct stun_addr *src,
-		      const uint8_t t[4], uint8_t out[8])
-{
-	uint8_t in[4 + 2 + 16], mac[32];
-
-	memcpy(in, t, 4);
-	in[4] = (uint8_t)(src->family >> 8);
-	in[5] = (uint8_t)src->family;
-	memcpy(in + 6, src->ip, 16);
-	stun_hmac_sha256(cfg->nonce_key, sizeof(cfg->nonce_key), in, sizeof(in), mac);
-	memcpy(out, mac, 8);
-}
-
-void turn_nonce_make(const struct turn_config *cfg, const struct stun_addr *src, uint64_t now_s,
-		     char out[TURN_NONCE_LEN + 1])
-{
-	uint8_t raw[12];
-	size_t n;
-
-	raw[0] = (uint8_t)(now_s >> 24);
-	raw[1] = (uint8_t)(now_s >> 16);
-	raw[2] = (uint8_t)(now_s >> 8);
-	raw[3] = (uint8_t)now_s;
-	nonce_mac(cfg, src, raw, raw + 4);
-	memcpy(out, NONCE_COOKIE NONCE_FEATURES, 13);
-	n = stun_base64(raw, sizeof(raw), out + 13);
-	out[13 + n] = '\0';
-}
-
-static int b64val(uint8_t ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-int turn_nonce_check(const struct turn_config *cfg, const struct stun_addr *src, uint64_t now_s,
-		     const uint8_t *nonce, size_t len)
-{
-	uint8_t raw[12], mac[8];
-	uint32_t t;
-
-	if (len != TURN_NONCE_LEN || memcmp(nonce, NONCE_COOKIE NONCE_FEATURES, 13))
-		return -EINVAL;
-	for (int i = 0; i < 4; i++) {
-		int v[4];
-
-		for (int k = 0; k < 4; k++)
-			if ((v[k] = b64val(nonce[13 + i * 4 + k])) < 0)
-				return -EINVAL;
-		raw[i * 3] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-		raw[i * 3 + 1] = (uint8_t)(v[1] << 4 | v[2] >> 2);
-		raw[i * 3 + 2] = (uint8_t)(v[2] << 6 | v[3]);
-	}
-	nonce_mac(cfg, src, raw, mac);
-	if (!stun_ct_equal(mac, raw + 4, 8))
-		return -EINVAL;
-	t = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 | (uint32_t)raw[2] << 8 | raw[3];
-	if ((uint32_t)now_s - t > cfg->nonce_lifetime)
-		return -ESTALE;
-	return 0;
+	c->stats.challenges_dropped++;
+	return false;
 }
 
 /* --- responses ------------------------------------------------------------------------------ */
@@ -511,7 +313,11 @@ struct reply {
 	const uint8_t *key;
 	size_t keylen;
 	bool sha256;
+	size_t budget; /* the most bytes the answer may have; 0: no limit */
 };
+
+#define SOFTWARE "Convene " CONVENE_VERSION
+#define ATTR_LEN(n) (4 + (((n) + 3) & ~(size_t)3))
 
 static void reply_begin(struct turn_core *c, struct reply *r, const struct stun_msg *req,
 			uint16_t cls)
@@ -521,16 +327,34 @@ static void reply_begin(struct turn_core *c, struct reply *r, const struct stun_
 	stun_begin(&r->b, c->out, sizeof(c->out), req->method, cls, req->tid);
 }
 
-/* Adds SOFTWARE (when configured), the integrity of the request's kind
- * under its key (when authenticated), FINGERPRINT (when the request had
- * one), and sends. */
+/*
+ * The size limit of an answer to an unauthenticated request: three times
+ * the request, QUIC's anti-amplification rule (RFC 9000 section 8.1) for
+ * an address that has not been validated. Over UDP a spoofed source would
+ * otherwise turn the relay into an amplifier (spec/turn.md 8.6; coturn
+ * PR #1588). TCP and TLS have validated the address by their handshake,
+ * which is when QUIC lifts the limit too: no limit there.
+ */
+static void reply_unauthenticated(struct reply *r, const struct turn_conn *conn)
+{
+	r->budget = conn->transport == TURN_UDP ? 3 * r->req->len : 0;
+}
+
+/* Whether n more bytes (and the FINGERPRINT still to come) fit. */
+static bool reply_fits(const struct reply *r, size_t n)
+{
+	return !r->budget || r->b.len + n + (r->req->fp_at ? 8 : 0) <= r->budget;
+}
+
+/* Adds SOFTWARE (when configured and within the budget), the integrity of
+ * the request's kind under its key (when authenticated), FINGERPRINT (when
+ * the request had one), and sends, unless the answer is over its budget. */
 static void reply_send(struct turn_core *c, struct reply *r, const struct turn_conn *conn)
 {
 	size_t n;
 
-	if (c->cfg->software)
-		stun_put(&r->b, STUN_A_SOFTWARE, "Convene " CONVENE_VERSION,
-			 strlen("Convene " CONVENE_VERSION));
+	if (c->cfg->software && reply_fits(r, ATTR_LEN(strlen(SOFTWARE))))
+		stun_put(&r->b, STUN_A_SOFTWARE, SOFTWARE, strlen(SOFTWARE));
 	if (r->key) {
 		if (r->sha256)
 			stun_put_integrity_sha256(&r->b, r->key, r->keylen);
@@ -540,6 +364,10 @@ static void reply_send(struct turn_core *c, struct reply *r, const struct turn_c
 	if (r->req->fp_at)
 		stun_put_fingerprint(&r->b);
 	n = stun_end(&r->b);
+	if (n && r->budget && n > r->budget) {
+		c->stats.unanswered++;
+		return;
+	}
 	if (n)
 		c->ops->send_client(c->io, conn, c->out, n);
 }
@@ -555,6 +383,7 @@ static void send_error(struct turn_core *c, const struct turn_conn *conn,
 	if (!rl_allow(c, &conn->client))
 		return;
 	reply_begin(c, &r, req, STUN_ERROR);
+	reply_unauthenticated(&r, conn);
 	stun_put_error(&r.b, code, NULL);
 	if (code == 420) {
 		uint8_t v[2 * STUN_MAX_UNKNOWN];
@@ -568,22 +397,33 @@ static void send_error(struct turn_core *c, const struct turn_conn *conn,
 	reply_send(c, &r, conn);
 }
 
-/* 401 or 438: a fresh nonce, the realm and our password algorithms. */
+/*
+ * 401 or 438: the realm, a fresh nonce and our password algorithms. When
+ * that would be over the budget, the optional part goes: PASSWORD-ALGORITHMS
+ * and with it the nonce cookie (the client then uses MD5, as RFC 5389
+ * clients do). REALM and NONCE are what the client needs; when even they do
+ * not fit (a tiny request, a long realm), there is no answer.
+ */
 static void send_challenge(struct turn_core *c, const struct turn_conn *conn,
 			   const struct stun_msg *req, int code)
 {
 	char nonce[TURN_NONCE_LEN + 1];
+	size_t realm_len = strlen(c->cfg->realm), n;
 	struct reply r;
+	bool algs;
 
 	if (!rl_allow(c, &conn->client))
 		return;
 	c->stats.challenges++;
 	reply_begin(c, &r, req, STUN_ERROR);
+	reply_unauthenticated(&r, conn);
 	stun_put_error(&r.b, code, NULL);
-	stun_put(&r.b, STUN_A_REALM, c->cfg->realm, strlen(c->cfg->realm));
-	turn_nonce_make(c->cfg, &conn->client, c->now_ms / 1000, nonce);
-	stun_put(&r.b, STUN_A_NONCE, nonce, TURN_NONCE_LEN);
-	stun_put(&r.b, STUN_A_PASSWORD_ALGORITHMS, pwalgs, sizeof(pwalgs));
+	stun_put(&r.b, STUN_A_REALM, c->cfg->realm, realm_len);
+	algs = reply_fits(&r, ATTR_LEN(TURN_NONCE_LEN) + ATTR_LEN(sizeof(turn_pwalgs)));
+	n = turn_nonce_make(c->cfg, &conn->client, c->now_ms / 1000, algs, nonce);
+	stun_put(&r.b, STUN_A_NONCE, nonce, n);
+	if (algs)
+		stun_put(&r.b, STUN_A_PASSWORD_ALGORITHMS, turn_pwalgs, sizeof(turn_pwalgs));
 	reply_send(c, &r, conn);
 }
 
@@ -601,138 +441,6 @@ static void send_auth_error(struct turn_core *c, const struct turn_conn *conn, s
 	r->sha256 = sha;
 	stun_put_error(&r->b, code, NULL);
 	reply_send(c, r, conn);
-}
-
-/* --- authentication ------------------------------------------------------------------------- */
-
-struct auth {
-	uint8_t key[32];
-	size_t keylen;
-	bool sha256;
-	const char *user; /* USERNAME as sent, or the static user for USERHASH */
-	size_t ulen;
-};
-
-/* The password of a time-limited user name: base64(HMAC(secret, name)). */
-static size_t rest_password(const struct turn_config *cfg, const char *user, size_t ulen,
-			    bool sha256, char out[48])
-{
-	uint8_t mac[32];
-
-	if (sha256) {
-		stun_hmac_sha256(cfg->secret, strlen(cfg->secret), user, ulen, mac);
-		return stun_base64(mac, 32, out);
-	}
-	stun_hmac_sha1(cfg->secret, strlen(cfg->secret), user, ulen, mac);
-	return stun_base64(mac, 20, out);
-}
-
-/* "<expiry>:<name>" with a future expiry. */
-static bool rest_user_valid(const char *u, size_t n, uint64_t wall_s)
-{
-	uint64_t exp = 0;
-	size_t i;
-
-	for (i = 0; i < n && u[i] != ':'; i++) {
-		if (u[i] < '0' || u[i] > '9' || i > 12)
-			return false;
-		exp = exp * 10 + (uint64_t)(u[i] - '0');
-	}
-	return i > 0 && i < n && exp > wall_s;
-}
-
-/*
- * RFC 8489 section 9.2.4. Returns 0 with ret filled, or an error code to
- * answer: 400, 401 (challenge), 438 (stale nonce, challenge), or -1 to drop.
- */
-static int authenticate(struct turn_core *c, const struct turn_conn *conn,
-			const struct stun_msg *m, struct auth *ret)
-{
-	const struct turn_config *cfg = c->cfg;
-	size_t ulen = 0, nlen = 0, rlen = 0, hlen = 0, alen = 0, aslen = 0;
-	const uint8_t *user = stun_attr(m, SA_USERNAME, &ulen);
-	const uint8_t *uhash = stun_attr(m, SA_USERHASH, &hlen);
-	const uint8_t *nonce = stun_attr(m, SA_NONCE, &nlen);
-	const uint8_t *realm = stun_attr(m, SA_REALM, &rlen);
-	const uint8_t *alg = stun_attr(m, SA_PASSWORD_ALGORITHM, &alen);
-	const uint8_t *algs = stun_attr(m, SA_PASSWORD_ALGORITHMS, &aslen);
-	bool sha256 = m->mi256_at != 0;
-	int pwalg = STUN_PWALG_MD5;
-	int r;
-
-	if (!m->mi_at && !m->mi256_at)
-		return 401;
-	if ((!user && !uhash) || !nonce || !realm)
-		return 400;
-	/* RFC 8489 section 14.3, 14.9, 14.10: bounds. */
-	if ((user && ulen > 509) || rlen > 763 || nlen > 763)
-		return 400;
-	r = turn_nonce_check(cfg, &conn->client, c->now_ms / 1000, nonce, nlen);
-	if (r < 0)
-		return 438;
-	if (rlen != strlen(cfg->realm) || memcmp(realm, cfg->realm, rlen))
-		return 401;
-	/* Bid-down protection (section 9.2.4 step 4): our nonces announce
-	 * password algorithms. */
-	if (alg || algs) {
-		uint16_t a;
-
-		if (!alg || !algs || aslen != sizeof(pwalgs) || memcmp(algs, pwalgs, aslen) ||
-		    alen != 4)
-			return 400;
-		a = (uint16_t)(alg[0] << 8 | alg[1]);
-		if (a != STUN_PWALG_MD5 && a != STUN_PWALG_SHA256)
-			return 400;
-		pwalg = a;
-	}
-	memset(ret, 0, sizeof(*ret));
-	ret->sha256 = sha256;
-
-	/* The static user. */
-	if (cfg->username && cfg->password) {
-		bool match = false;
-
-		if (uhash)
-			match = hlen == 32 && stun_ct_equal(uhash, cfg->userhash, 32);
-		else
-			match = ulen == strlen(cfg->username) &&
-				!memcmp(user, cfg->username, ulen);
-		if (match) {
-			ret->user = cfg->username;
-			ret->ulen = strlen(cfg->username);
-			if (pwalg == STUN_PWALG_SHA256) {
-				memcpy(ret->key, cfg->key_sha256, 32);
-				ret->keylen = 32;
-			} else {
-				memcpy(ret->key, cfg->key_md5, 16);
-				ret->keylen = 16;
-			}
-			if (stun_check_integrity(m, sha256, ret->key, ret->keylen))
-				return 0;
-			c->stats.auth_failures++;
-			return 401;
-		}
-	}
-	/* A time-limited user (TURN REST API). */
-	if (cfg->short_term && cfg->secret && user &&
-	    rest_user_valid((const char *)user, ulen, c->wall_s)) {
-		char name[512], pass[48];
-
-		memcpy(name, user, ulen);
-		name[ulen] = '\0';
-		for (int v = 0; v < 2; v++) {
-			rest_password(cfg, name, ulen, v == 1, pass);
-			ret->keylen = stun_longterm_key(pwalg, name, ulen, cfg->realm, pass,
-							ret->key);
-			if (ret->keylen && stun_check_integrity(m, sha256, ret->key, ret->keylen)) {
-				ret->user = (const char *)user;
-				ret->ulen = ulen;
-				return 0;
-			}
-		}
-	}
-	c->stats.auth_failures++;
-	return 401;
 }
 
 /* --- requests ------------------------------------------------------------------------------ */
@@ -753,37 +461,14 @@ static uint32_t clamp_lifetime(const struct stun_msg *m, bool *ret_zero)
 	return v > TURN_MAX_LIFETIME ? TURN_MAX_LIFETIME : v;
 }
 
-static bool same_name(const char *name, const struct auth *au)
+static bool same_name(const char *name, const struct turn_auth *au)
 {
 	return strlen(name) == au->ulen && !memcmp(name, au->user, au->ulen);
 }
 
-static bool same_user(const struct turn_alloc *a, const struct auth *au)
+static bool same_user(const struct turn_alloc *a, const struct turn_auth *au)
 {
 	return strlen(a->username) == au->ulen && !memcmp(a->username, au->user, au->ulen);
-}
-
-/* The quota name: the user, or the part after "<expiry>:"; returns true
- * for a time-limited user. */
-static bool quota_name(const struct auth *au, const char **ret, size_t *ret_len)
-{
-	const char *colon = memchr(au->user, ':', au->ulen);
-
-	if (colon && colon != au->user && colon[0] == ':' &&
-	    (size_t)(colon - au->user) < au->ulen) {
-		bool digits = true;
-
-		for (const char *p = au->user; p < colon; p++)
-			digits &= *p >= '0' && *p <= '9';
-		if (digits) {
-			*ret = colon + 1;
-			*ret_len = au->ulen - (size_t)(colon + 1 - au->user);
-			return true;
-		}
-	}
-	*ret = au->user;
-	*ret_len = au->ulen;
-	return false;
 }
 
 /* Finds a free port in this core's slice and opens the relay there. */
@@ -813,25 +498,8 @@ static int relay_open(struct turn_core *c, struct turn_alloc *a, const struct st
 	return -EADDRINUSE;
 }
 
-static struct turn_reservation *resv_take(struct turn_core *c, const uint8_t *token)
-{
-	struct turn_shared *s = c->shared;
-	struct turn_reservation *r = NULL;
-
-	pthread_mutex_lock(&s->lock);
-	for (struct turn_reservation **pp = &s->resv; *pp; pp = &(*pp)->next) {
-		if (!memcmp((*pp)->token, token, 8)) {
-			r = *pp;
-			*pp = r->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&s->lock);
-	return r;
-}
-
 static void handle_allocate(struct turn_core *c, const struct turn_conn *conn,
-			    const struct stun_msg *m, struct reply *r, const struct auth *au)
+			    const struct stun_msg *m, struct reply *r, const struct turn_auth *au)
 {
 	const struct turn_config *cfg = c->cfg;
 	struct turn_alloc *a = turn_core_find(c, conn);
@@ -894,18 +562,20 @@ static void handle_allocate(struct turn_core *c, const struct turn_conn *conn,
 	a = xcalloc(1, sizeof(*a));
 	a->conn = *conn;
 	a->tcp = (transport >> 24) == 6;
-	rest = quota_name(au, &qn, &qlen) && !(cfg->username && same_name(cfg->username, au));
-	code = quota_take(c, qn, qlen, rest ? cfg->user_quota : cfg->static_user_quota, &a->user);
+	rest = turn_auth_quota_name(au, &qn, &qlen) &&
+	       !(cfg->username && same_name(cfg->username, au));
+	code = turn_quota_take(c->shared, cfg->total_quota, qn, qlen,
+			       rest ? cfg->user_quota : cfg->static_user_quota, &a->user);
 	if (code) {
 		free(a);
 		return send_auth_error(c, conn, r, code);
 	}
 	a->dont_fragment = stun_has(m, SA_DONT_FRAGMENT);
 	if (token) {
-		resv = resv_take(c, token);
+		resv = turn_resv_take(c->shared, token);
 		if (!resv || !c->ops->relay_adopt) {
 			free(resv);
-			quota_give(c, a->user);
+			turn_quota_give(c->shared, a->user);
 			free(a);
 			return send_auth_error(c, conn, r, 508);
 		}
@@ -936,16 +606,13 @@ static void handle_allocate(struct turn_core *c, const struct turn_conn *conn,
 				rv->fd = fd;
 				rv->addr = next;
 				rv->expires_s = c->now_ms / 1000 + TURN_RESERVATION_LIFETIME;
-				pthread_mutex_lock(&c->shared->lock);
-				rv->next = c->shared->resv;
-				c->shared->resv = rv;
-				pthread_mutex_unlock(&c->shared->lock);
+				turn_resv_add(c->shared, rv);
 				reserve = true;
 			}
 		}
 	}
 	if (rr < 0) {
-		quota_give(c, a->user);
+		turn_quota_give(c->shared, a->user);
 		free(a);
 		return send_auth_error(c, conn, r, 508);
 	}
@@ -957,6 +624,8 @@ static void handle_allocate(struct turn_core *c, const struct turn_conn *conn,
 		a->advertised.port = a->relay.port;
 	}
 	alloc_link(c, a);
+	if (!a->tcp)
+		turn_relayed_set(c->shared, &a->relay, true);
 	c->stats.allocs++;
 
 	stun_put_xaddr(&r->b, TURN_A_XOR_RELAYED_ADDRESS, &a->advertised);
@@ -980,7 +649,7 @@ static void handle_allocate(struct turn_core *c, const struct turn_conn *conn,
 }
 
 static void handle_refresh(struct turn_core *c, const struct turn_conn *conn,
-			   const struct stun_msg *m, struct reply *r, const struct auth *au)
+			   const struct stun_msg *m, struct reply *r, const struct turn_auth *au)
 {
 	struct turn_alloc *a = turn_core_find(c, conn);
 	bool zero;
@@ -1017,11 +686,55 @@ static void log_denied(struct turn_core *c, const struct turn_alloc *a,
 	}
 }
 
-/* Decodes and checks one XOR-PEER-ADDRESS: 0, or an error code. */
+/*
+ * The one own address a client may reach (turn_policy.h): the relayed
+ * transport address of another live UDP allocation on this server, named
+ * by the relay address or, behind NAT, by the public IP it is advertised
+ * as. Two clients that are both forced to relay (WebRTC's iceTransportPolicy
+ * "relay") through this server relay to each other this way. Sets *ret_to
+ * to where the datagrams go: always the relay address itself, so that
+ * relay-to-relay traffic does not depend on the NAT sending the public
+ * address back in (hairpinning). An allocation's own relayed address does
+ * not count, and nothing counts for a TCP allocation (RFC 6062 peers are
+ * never own addresses: no relay-to-relay over TCP).
+ *
+ * The set of live relayed addresses spans every worker: turn_shared's
+ * bitmap, read without a lock (turn_limits.h). The check runs at
+ * CreatePermission and ChannelBind, and again for each datagram sent to an
+ * own address, so an allocation that goes takes its reachability along.
+ */
+static bool relayed_peer(struct turn_core *c, const struct turn_alloc *a,
+			 const struct stun_addr *peer, struct stun_addr *ret_to)
+{
+	const struct turn_config *cfg = c->cfg;
+	struct stun_addr to;
+
+	if (a->tcp)
+		return false;
+	if (peer->family == AF_INET &&
+	    (stun_addr_equal(peer, &cfg->relay4, false) ||
+	     (cfg->have_public && stun_addr_equal(peer, &cfg->public4, false))))
+		to = cfg->relay4;
+	else if (peer->family == AF_INET6 && cfg->have_relay6 &&
+		 stun_addr_equal(peer, &cfg->relay6, false))
+		to = cfg->relay6;
+	else
+		return false;
+	to.port = peer->port;
+	if (stun_addr_equal(&to, &a->relay, true) ||
+	    !turn_relayed_live(c->shared, to.family, to.port))
+		return false;
+	*ret_to = to;
+	return true;
+}
+
+/* Decodes and checks one XOR-PEER-ADDRESS: 0, or an error code; *ret_own
+ * tells that the peer is an own address let through by relayed_peer. */
 static int check_peer(struct turn_core *c, struct turn_alloc *a, const struct stun_msg *m,
-		      const uint8_t *v, size_t len, struct stun_addr *ret)
+		      const uint8_t *v, size_t len, struct stun_addr *ret, bool *ret_own)
 {
 	int r = stun_xaddr_decode(v, len, m->tid, ret);
+	struct stun_addr to;
 
 	if (r == -EAFNOSUPPORT)
 		return 443;
@@ -1029,19 +742,43 @@ static int check_peer(struct turn_core *c, struct turn_alloc *a, const struct st
 		return 400;
 	if (ret->family != a->relay.family)
 		return 443;
-	if (!turn_policy_permits(&c->cfg->policy, ret)) {
-		log_denied(c, a, ret);
-		return 403;
+	*ret_own = false;
+	switch (turn_policy_check(&c->cfg->policy, ret)) {
+	case TURN_PEER_PERMIT:
+		return 0;
+	case TURN_PEER_OWN:
+		if (relayed_peer(c, a, ret, &to)) {
+			*ret_own = true;
+			return 0;
+		}
+		break;
+	case TURN_PEER_DENY:
+		break;
 	}
-	return 0;
+	log_denied(c, a, ret);
+	return 403;
+}
+
+/* Where a datagram for peer goes, under permission p: the peer, or for an
+ * own address the live relayed address it names; NULL: dropped. */
+static const struct stun_addr *peer_dest(struct turn_core *c, const struct turn_alloc *a,
+					 const struct turn_perm *p, const struct stun_addr *peer,
+					 struct stun_addr *to)
+{
+	if (!p)
+		return NULL;
+	if (!p->own)
+		return peer;
+	return relayed_peer(c, a, peer, to) ? to : NULL;
 }
 
 static void handle_create_permission(struct turn_core *c, const struct turn_conn *conn,
 				     const struct stun_msg *m, struct reply *r,
-				     const struct auth *au)
+				     const struct turn_auth *au)
 {
 	struct turn_alloc *a = turn_core_find(c, conn);
 	struct stun_addr peers[STUN_MAX_PEERS];
+	bool own[STUN_MAX_PEERS];
 
 	if (!a)
 		return send_auth_error(c, conn, r, 437);
@@ -1051,7 +788,8 @@ static void handle_create_permission(struct turn_core *c, const struct turn_conn
 		return send_auth_error(c, conn, r, 400);
 	/* All or nothing (section 10.2). */
 	for (unsigned i = 0; i < m->n_peers; i++) {
-		int code = check_peer(c, a, m, m->buf + m->peer_off[i], m->peer_len[i], &peers[i]);
+		int code = check_peer(c, a, m, m->buf + m->peer_off[i], m->peer_len[i], &peers[i],
+				      &own[i]);
 
 		if (code)
 			return send_auth_error(c, conn, r, code);
@@ -1066,18 +804,20 @@ static void handle_create_permission(struct turn_core *c, const struct turn_conn
 			return send_auth_error(c, conn, r, 508);
 	}
 	for (unsigned i = 0; i < m->n_peers; i++)
-		perm_install(c, a, &peers[i]);
+		perm_install(c, a, &peers[i], own[i]);
 	reply_send(c, r, conn);
 }
 
 static void handle_channel_bind(struct turn_core *c, const struct turn_conn *conn,
-				const struct stun_msg *m, struct reply *r, const struct auth *au)
+				const struct stun_msg *m, struct reply *r,
+				const struct turn_auth *au)
 {
 	struct turn_alloc *a = turn_core_find(c, conn);
 	struct stun_addr peer;
 	struct turn_chan *ch, *byp;
 	uint32_t v;
 	uint16_t num;
+	bool own;
 	int code;
 
 	if (!a)
@@ -1094,7 +834,7 @@ static void handle_channel_bind(struct turn_core *c, const struct turn_conn *con
 	if (num < TURN_CHANNEL_MIN ||
 	    num > (c->cfg->strict_channels ? TURN_CHANNEL_MAX : TURN_CHANNEL_MAX_RFC5766))
 		return send_auth_error(c, conn, r, 400);
-	code = check_peer(c, a, m, m->buf + m->peer_off[0], m->peer_len[0], &peer);
+	code = check_peer(c, a, m, m->buf + m->peer_off[0], m->peer_len[0], &peer, &own);
 	if (code)
 		return send_auth_error(c, conn, r, code);
 	ch = chan_by_num(a, num, c->now_ms);
@@ -1117,7 +857,7 @@ static void handle_channel_bind(struct turn_core *c, const struct turn_conn *con
 		ch->peer = peer;
 	}
 	ch->expires = c->now_ms + TURN_CHANNEL_LIFETIME * 1000ull;
-	perm_install(c, a, &peer);
+	perm_install(c, a, &peer, own);
 	reply_send(c, r, conn);
 }
 
@@ -1125,7 +865,8 @@ static void handle_send(struct turn_core *c, const struct turn_conn *conn,
 			const struct stun_msg *m)
 {
 	struct turn_alloc *a = turn_core_find(c, conn);
-	struct stun_addr peer;
+	struct stun_addr peer, to;
+	const struct stun_addr *dst;
 	size_t dlen;
 	const uint8_t *data = stun_attr(m, SA_DATA, &dlen);
 
@@ -1134,19 +875,25 @@ static void handle_send(struct turn_core *c, const struct turn_conn *conn,
 		return;
 	if (stun_xaddr_decode(m->buf + m->peer_off[0], m->peer_len[0], m->tid, &peer) < 0)
 		return;
-	if (peer.family != a->relay.family || !perm_find(a, &peer, c->now_ms))
+	if (peer.family != a->relay.family)
+		return;
+	/* A permission covers an address, any port; to an own address only
+	 * live relayed addresses may be reached. */
+	dst = peer_dest(c, a, perm_find(a, &peer, c->now_ms), &peer, &to);
+	if (!dst)
 		return;
 	a->rx_pkts++;
-	c->ops->send_peer(c->io, a, &peer, data, dlen);
+	c->ops->send_peer(c->io, a, dst, data, dlen);
 }
 
 /* RFC 6062 section 5.2. The answer comes with turn_core_tcp_connected. */
 static void handle_connect(struct turn_core *c, const struct turn_conn *conn,
-			   const struct stun_msg *m, struct reply *r, const struct auth *au)
+			   const struct stun_msg *m, struct reply *r, const struct turn_auth *au)
 {
 	struct turn_alloc *a = turn_core_find(c, conn);
 	struct stun_addr peer;
 	struct turn_tcp *t;
+	bool own;
 	int code;
 
 	if (!a)
@@ -1155,7 +902,9 @@ static void handle_connect(struct turn_core *c, const struct turn_conn *conn,
 		return send_auth_error(c, conn, r, 441);
 	if (!a->tcp || !m->n_peers)
 		return send_auth_error(c, conn, r, 400);
-	code = check_peer(c, a, m, m->buf + m->peer_off[0], m->peer_len[0], &peer);
+	/* Own addresses are refused (relayed_peer lets nothing through for a
+	 * TCP allocation), relayed addresses included. */
+	code = check_peer(c, a, m, m->buf + m->peer_off[0], m->peer_len[0], &peer, &own);
 	if (code)
 		return send_auth_error(c, conn, r, code);
 	for (t = a->tcps; t; t = t->next)
@@ -1163,7 +912,7 @@ static void handle_connect(struct turn_core *c, const struct turn_conn *conn,
 			return send_auth_error(c, conn, r, 446);
 	if (a->n_tcps >= TURN_MAX_TCP_CONNS)
 		return send_auth_error(c, conn, r, 508);
-	perm_install(c, a, &peer);
+	perm_install(c, a, &peer, own);
 	t = tcp_new(c, a, &peer, TURN_TCP_CONNECTING);
 	memcpy(t->tid, m->tid, STUN_TID_LEN);
 	memcpy(t->key, au->key, au->keylen);
@@ -1180,7 +929,7 @@ static void handle_connect(struct turn_core *c, const struct turn_conn *conn,
 /* RFC 6062 section 5.4: on a new connection, joins it to a peer connection. */
 static void handle_connection_bind(struct turn_core *c, const struct turn_conn *conn,
 				   const struct stun_msg *m, struct reply *r,
-				   const struct auth *au)
+				   const struct turn_auth *au)
 {
 	struct turn_tcp *t;
 	uint32_t id;
@@ -1270,9 +1019,16 @@ static void handle_binding(struct turn_core *c, const struct turn_conn *conn,
 {
 	struct reply r;
 
+	/* Binding needs no credentials: its answers share the per-source
+	 * token bucket of the other unauthenticated answers, or a spoofed
+	 * flood would be reflected at full rate. */
+	if (!rl_allow(c, &conn->client))
+		return;
 	/* RFC 8489 section 6.3.1: XOR-MAPPED-ADDRESS only; no MAPPED-ADDRESS,
-	 * RESPONSE-ORIGIN or OTHER-ADDRESS (amplification, spec/turn.md 8.6). */
+	 * RESPONSE-ORIGIN or OTHER-ADDRESS (amplification, spec/turn.md 8.6):
+	 * 32 bytes (44 for IPv6) for the smallest, 20-byte, request. */
 	reply_begin(c, &r, m, STUN_SUCCESS);
+	reply_unauthenticated(&r, conn);
 	stun_put_xaddr(&r.b, STUN_A_XOR_MAPPED_ADDRESS, &conn->client);
 	reply_send(c, &r, conn);
 }
@@ -1282,7 +1038,7 @@ static void handle_stun(struct turn_core *c, const struct turn_conn *conn, const
 {
 	struct stun_msg m;
 	struct reply r;
-	struct auth au;
+	struct turn_auth au;
 	int code;
 
 	if (stun_parse(buf, len, &m) < 0) {
@@ -1311,7 +1067,7 @@ static void handle_stun(struct turn_core *c, const struct turn_conn *conn, const
 	default:
 		return send_error(c, conn, &m, 400);
 	}
-	code = authenticate(c, conn, &m, &au);
+	code = turn_auth_check(c, conn, &m, &au);
 	if (code == 401 || code == 438)
 		return send_challenge(c, conn, &m, code);
 	if (code)
@@ -1336,13 +1092,15 @@ static void handle_stun(struct turn_core *c, const struct turn_conn *conn, const
 	}
 }
 
-/* --- the data paths ----------------------------------------------------------------------------- */
+/* --- the data paths --------------------------------------------------------------------------- */
 
 static void handle_channel_data(struct turn_core *c, const struct turn_conn *conn, uint8_t *buf,
 				size_t len)
 {
 	struct turn_alloc *a;
 	struct turn_chan *ch;
+	struct stun_addr to;
+	const struct stun_addr *dst;
 	size_t dlen;
 
 	if (len < 4)
@@ -1355,10 +1113,13 @@ static void handle_channel_data(struct turn_core *c, const struct turn_conn *con
 	if (!a)
 		return;
 	ch = chan_by_num(a, (uint16_t)(buf[0] << 8 | buf[1]), c->now_ms);
-	if (!ch || !perm_find(a, &ch->peer, c->now_ms))
+	if (!ch)
+		return;
+	dst = peer_dest(c, a, perm_find(a, &ch->peer, c->now_ms), &ch->peer, &to);
+	if (!dst)
 		return;
 	a->rx_pkts++;
-	c->ops->send_peer(c->io, a, &ch->peer, buf + 4, dlen);
+	c->ops->send_peer(c->io, a, dst, buf + 4, dlen);
 }
 
 void turn_core_input(struct turn_core *c, const struct turn_conn *conn, uint8_t *buf, size_t len)
@@ -1379,12 +1140,24 @@ void turn_core_input(struct turn_core *c, const struct turn_conn *conn, uint8_t 
 void turn_core_peer_input(struct turn_core *c, struct turn_alloc *a, const struct stun_addr *peer,
 			  uint8_t *data, size_t len)
 {
+	const struct turn_config *cfg = c->cfg;
 	struct turn_chan *ch;
+	struct stun_addr pub;
 	uint8_t *p;
 	size_t total;
 
 	if (len > 0xFFFF - 48)
 		return;
+	/* Relay to relay behind NAT: another allocation's relay socket sends
+	 * from the relay address, which its client knows by the public IP
+	 * (relayed_peer). Shown as the address the client named. */
+	if (cfg->have_public && peer->family == AF_INET &&
+	    stun_addr_equal(peer, &cfg->relay4, false)) {
+		pub = cfg->public4;
+		pub.port = peer->port;
+		if (perm_find(a, &pub, c->now_ms))
+			peer = &pub;
+	}
 	ch = chan_by_peer(a, peer, c->now_ms);
 	if (ch && perm_find(a, peer, c->now_ms)) {
 		/* ChannelData (section 12.4), padded on streams. */
@@ -1469,21 +1242,8 @@ void turn_core_tick(struct turn_core *c)
 	}
 	/* Reservations nobody claimed (section 7.2: about 30 s). */
 	if (s->resv) {
-		struct turn_reservation *dead = NULL;
+		struct turn_reservation *dead = turn_resv_expired(s, now_s);
 
-		pthread_mutex_lock(&s->lock);
-		for (struct turn_reservation **pp = &s->resv; *pp;) {
-			struct turn_reservation *r = *pp;
-
-			if (r->expires_s <= now_s) {
-				*pp = r->next;
-				r->next = dead;
-				dead = r;
-			} else {
-				pp = &r->next;
-			}
-		}
-		pthread_mutex_unlock(&s->lock);
 		while (dead) {
 			struct turn_reservation *r = dead;
 

@@ -15,13 +15,13 @@
 #ifndef TURN_PROTO_H
 #define TURN_PROTO_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "services/turn/stun.h"
+#include "services/turn/turn_auth.h"
+#include "services/turn/turn_limits.h"
 #include "services/turn/turn_policy.h"
 
 /* RFC 8656 section 3.1 and the checklist in spec/turn.md 1.2. */
@@ -88,6 +88,7 @@ struct turn_config {
 	unsigned max_permissions;
 	unsigned max_channels;
 	unsigned challenge_rate; /* unauthenticated answers per s per source IP; 0: no limit */
+	unsigned max_unauth_conns; /* TCP/TLS connections without allocation per source IP */
 	unsigned nonce_lifetime; /* s */
 	bool software;		 /* SOFTWARE attribute in responses */
 	bool strict_channels;	 /* only RFC 8656 channel numbers (0x4000-0x4FFF) */
@@ -97,34 +98,10 @@ struct turn_config {
 	struct cv_tls_config *tls;
 };
 
-struct turn_user;
-
-/* A port held for the second allocation of an EVEN-PORT pair (R bit). */
-struct turn_reservation {
-	struct turn_reservation *next;
-	uint8_t token[8];
-	int fd;
-	struct stun_addr addr;
-	uint64_t expires_s;
-};
-
-/* State all cores share: allocation counts for the quotas and the even-port
- * reservations. Touched only when an allocation is made or freed, never
- * per packet; one mutex. */
-struct turn_shared {
-	pthread_mutex_t lock;
-	struct turn_user **users;
-	size_t n_buckets;
-	atomic_uint total;
-	struct turn_reservation *resv;
-};
-
-void turn_shared_init(struct turn_shared *s);
-void turn_shared_free(struct turn_shared *s);
-
 struct turn_perm {
 	struct stun_addr peer; /* port ignored (RFC 8656 section 9) */
 	uint64_t expires;      /* ms */
+	bool own; /* an own address: only live relayed addresses (ports) behind it */
 };
 
 struct turn_chan {
@@ -222,16 +199,10 @@ struct turn_stats {
 	uint64_t allocs, allocs_deleted, allocs_expired;
 	uint64_t denied_peers;
 	uint64_t challenges, challenges_dropped;
+	uint64_t unanswered; /* the answer would have been over 3x the request (UDP) */
+	uint64_t conns_refused; /* TCP/TLS: over max_unauth_conns (the I/O layer's) */
 	uint64_t bad_messages;
 	uint64_t auth_failures;
-};
-
-#define TURN_RL_BUCKETS 1024
-
-struct turn_rl_bucket {
-	struct stun_addr src;
-	uint64_t last_ms;
-	uint32_t tokens; /* thousandths */
 };
 
 struct turn_core {
@@ -310,13 +281,5 @@ struct turn_alloc *turn_core_find(struct turn_core *c, const struct turn_conn *c
  * neither (the connection must be closed).
  */
 long turn_frame_len(const uint8_t *buf, size_t len);
-
-/* Nonces (exposed for the unit tests). */
-#define TURN_NONCE_LEN 29
-void turn_nonce_make(const struct turn_config *cfg, const struct stun_addr *src, uint64_t now_s,
-		     char out[TURN_NONCE_LEN + 1]);
-/* 0 valid, -ESTALE expired, -EINVAL not ours. */
-int turn_nonce_check(const struct turn_config *cfg, const struct stun_addr *src, uint64_t now_s,
-		     const uint8_t *nonce, size_t len);
 
 #endif

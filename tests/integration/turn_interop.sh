@@ -12,9 +12,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/turn_lib.sh"
 
-cv_require_root
-[ -x "$TURN" ] || tap_bail "$TURN is not built"
-command -v python3 >/dev/null || tap_skip_all "python3 is not installed"
+turn_require
 # Without coturn's clients the interop cases are skipped; the probe runs.
 COTURN=1
 command -v turnutils_uclient >/dev/null && command -v turnutils_peer >/dev/null || COTURN=0
@@ -23,14 +21,13 @@ cv_init turn-interop
 turn_netns io
 
 # A self-signed identity for the TLS port (in the "upload directory").
-mkdir -p "$CV_TMP/files"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-	-subj "/CN=turn.test" -keyout "$CV_TMP/files/turn.key" -out "$CV_TMP/files/turn.crt" \
-	>/dev/null 2>&1 || tap_bail "openssl cannot make a test certificate"
+turn_cert "$CV_TMP/files"
 
-# Test-only: loopback peers allowed (the echo peer is on loopback).
+# Test-only: loopback peers allowed (the echo peer is on loopback, one of the
+# relay's own addresses: allow_own_peers lets the allow list open them).
 turn_config "$CV_TMP/bench.json" 127.0.0.1 ', "username": "alice", "password": "secret123",
  "short_term": true, "shared_secret": "s3cr3t", "allow_peers": ["127.0.0.0/8", "::1/128"],
+ "allow_own_peers": true,
  "relay6": "::1", "challenge_rate": 0, "tls_port": 5349, "key": "turn.key", "crt": "turn.crt"'
 sed -i "s|\"hostname\"|\"upload_dir\": \"$CV_TMP/files\", \"hostname\"|" "$CV_TMP/bench.json"
 turn_start "$CV_TMP/bench.json" "$CV_TMP/turn.log"
@@ -115,22 +112,29 @@ turn_stop
 # The probe against the production defaults: no allow list.
 turn_config "$CV_TMP/prod.json" 127.0.0.1 ', "username": "alice", "password": "secret123",
  "short_term": true, "shared_secret": "s3cr3t", "public_ip": "203.0.113.10", "relay6": "::1",
- "challenge_rate": 20, "user_quota": 3, "total_quota": 20'
+ "challenge_rate": 20, "user_quota": 3, "total_quota": 20, "tls_port": 5349, "key": "turn.key",
+ "crt": "turn.crt"'
+sed -i "s|\"hostname\"|\"upload_dir\": \"$CV_TMP/files\", \"hostname\"|" "$CV_TMP/prod.json"
 turn_start "$CV_TMP/prod.json" "$CV_TMP/turn-prod.log"
-turn_wait_port u 127.0.0.1 3478 || tap_bail "convene-turn (production config) did not start"
+turn_wait_port u 127.0.0.1 3478 && turn_wait_port t 127.0.0.1 5349 ||
+	tap_bail "convene-turn (production config) did not start"
 in_ns $PROBE probe -u alice -w secret123 --secret-checks s3cr3t --user-quota 3 \
 	--total-quota 20 --rate-limit --public-ip 203.0.113.10 --no-route >"$CV_TMP/probe.txt" 2>&1
-rc=$?
-while read -r line; do
-	case $line in
-	PASS*) tap_ok 0 "probe: ${line#PASS }" ;;
-	FAIL*) tap_ok 1 "probe: ${line#FAIL }" ;;
-	*amplification*) tap_diag "$line" ;;
-	esac
-done <"$CV_TMP/probe.txt"
-tap_ok "$rc" "probe: $(tail -1 "$CV_TMP/probe.txt")"
+turn_tap probe $? "$CV_TMP/probe.txt"
 grep -q 'refused peer 127.0.0.1' "$CV_TMP/turn-prod.log"
 tap_ok $? "a refused peer is logged"
+# Connections without an allocation: 16 per source address (loopback has
+# them all: 127.0.0.2 holds connections, 127.0.0.3 allocates meanwhile).
+for tr in tcp tls; do
+	in_ns $PROBE conns --transport $tr --port "$([ $tr = tls ] && echo 5349 || echo 3478)" \
+		-u alice -w secret123 --count 24 --limit 16 \
+		--bind "127.0.0.$([ $tr = tls ] && echo 4 || echo 2)" --other 127.0.0.3 \
+		>"$CV_TMP/conns-$tr.txt" 2>&1
+	turn_tap "$tr" $? "$CV_TMP/conns-$tr.txt"
+done
+grep -q 'closed a connection from 127.0.0.2: 16 connections without an allocation' \
+	"$CV_TMP/turn-prod.log"
+tap_ok $? "the refused connections are logged"
 ! grep -qE 'secret123|s3cr3t' "$CV_TMP/turn-prod.log"
 tap_ok $? "no password or secret in the log"
 turn_stop

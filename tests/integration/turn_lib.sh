@@ -1,24 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Helpers of the TURN integration scripts (sourced after lib.sh): a private
 # network namespace named cvturn-<what>-<pid> (deleted on exit), running
-# commands in it, starting convene-turn with a JSON config, and bounded waits
-# for a listening port.
+# commands in it, client namespaces joined to it by veth pairs, starting
+# convene-turn with a JSON config, and bounded waits for a listening port.
 
 TURN=$top_builddir/services/convene-turn
 PROBE="python3 $top_srcdir/tests/integration/turnprobe.py"
 TURN_NS=
+TURN_CLIENT_NS=
 
 turn_cleanup() {
-	local p
+	local p ns
 	cv_cleanup
-	if [ -n "$TURN_NS" ]; then
-		# Anything still in the namespace was started by this script.
-		for p in $(ip netns pids "$TURN_NS" 2>/dev/null); do
+	for ns in $TURN_CLIENT_NS $TURN_NS; do
+		# Anything still in the namespaces was started by this script.
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$p" 2>/dev/null
 		done
-		ip netns del "$TURN_NS" 2>/dev/null
-	fi
+		ip netns del "$ns" 2>/dev/null
+	done
 	TURN_NS=
+	TURN_CLIENT_NS=
 }
 
 # turn_netns WHAT: creates the namespace with lo up; sets TURN_NS.
@@ -30,6 +32,26 @@ turn_netns() {
 	ip -n "$TURN_NS" link set lo up
 }
 
+# turn_client_ns WHAT SERVER_CIDR CLIENT_CIDR: a client namespace
+# cvturn-WHAT-<pid> joined to the server namespace (turn_netns first) by a
+# veth pair, SERVER_CIDR on the server's end, CLIENT_CIDR on the client's,
+# the client's default route through it. Sets CLIENT_NS.
+turn_client_ns() {
+	CLIENT_NS=cvturn-$1-$$
+	ip netns del "$CLIENT_NS" 2>/dev/null
+	ip netns add "$CLIENT_NS" || tap_bail "cannot create network namespace $CLIENT_NS"
+	TURN_CLIENT_NS="$TURN_CLIENT_NS $CLIENT_NS"
+	ip -n "$CLIENT_NS" link set lo up
+	ip -n "$TURN_NS" link add "v-$1" type veth peer name eth0 netns "$CLIENT_NS" ||
+		tap_bail "cannot create a veth pair for $1"
+	ip -n "$TURN_NS" addr add "$2" dev "v-$1"
+	ip -n "$CLIENT_NS" addr add "$3" dev eth0
+	ip -n "$TURN_NS" link set "v-$1" up
+	ip -n "$CLIENT_NS" link set eth0 up
+	ip -n "$CLIENT_NS" route add default via "${2%/*}" ||
+		tap_bail "cannot route $1 through ${2%/*}"
+}
+
 # Foreground only: a function run with & is a subshell whose PID is not the
 # program's. In the background use ns_bg, which starts the program itself
 # (ip netns exec execs it) and records its PID in BG_PID.
@@ -37,6 +59,22 @@ in_ns() { ip netns exec "$TURN_NS" "$@"; }
 
 ns_bg() {
 	ip netns exec "$TURN_NS" "$@" &
+	BG_PID=$!
+	cv_track "$BG_PID"
+}
+
+# in_client NS CMD... (foreground) and client_bg NS CMD... (sets BG_PID):
+# the same in a client namespace.
+in_client() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+client_bg() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" &
 	BG_PID=$!
 	cv_track "$BG_PID"
 }
@@ -69,6 +107,39 @@ turn_stop() {
 	cv_stop_pid "$TURN_PID" 5
 	cv_untrack "$TURN_PID"
 	TURN_PID=
+}
+
+# turn_require: root, the built relay and python3 (the probe), or the script
+# does not apply.
+turn_require() {
+	cv_require_root
+	[ -x "$TURN" ] || tap_bail "$TURN is not built"
+	command -v python3 >/dev/null || tap_skip_all "python3 is not installed"
+}
+
+# turn_cert DIR [SUBJECT-ALT-NAME]: a self-signed identity DIR/turn.key and
+# DIR/turn.crt (DIR is the "upload directory" of the TLS port's config).
+turn_cert() {
+	mkdir -p "$1"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj "/CN=turn.test" ${2:+-addext "subjectAltName=$2"} \
+		-keyout "$1/turn.key" -out "$1/turn.crt" >/dev/null 2>&1 ||
+		tap_bail "openssl cannot make a test certificate"
+}
+
+# turn_tap NAME STATUS FILE: what turnprobe.py wrote to FILE as TAP lines
+# "NAME: ...": one per PASS or FAIL line, its amplification figures as
+# comments, and one for the run (STATUS, its last line).
+turn_tap() {
+	local line
+	while read -r line; do
+		case $line in
+		PASS*) tap_ok 0 "$1: ${line#PASS }" ;;
+		FAIL*) tap_ok 1 "$1: ${line#FAIL }" ;;
+		*amplification*) tap_diag "$line" ;;
+		esac
+	done <"$3"
+	tap_ok "$2" "$1: $(tail -1 "$3")" || tap_diag_file "$3"
 }
 
 # turn_config FILE LISTEN_IP EXTRA_JSON: a rendered config as mmpd writes it,

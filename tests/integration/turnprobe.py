@@ -19,6 +19,16 @@ and not a shared implementation. Modes:
   alloc   W threads loop 401 -> Allocate -> Refresh(0) on fresh sockets
   hold    open N allocations (+1 ChannelBind each) and hold them
   relay   one allocation: returns the XOR-RELAYED-ADDRESS (for scripts)
+  conns   --count TCP or TLS connections from --bind that do not allocate: the
+          relay keeps --limit of them and closes the rest; a client from
+          another address still allocates; a kept connection that allocates
+          stops counting
+  relay2relay  pairs of clients, each with an allocation, relay to each other
+          through their relayed addresses (two WebRTC peers both forced to
+          relay through one server): ChannelData one way, Send/Data
+          indications the other, and the relay's own addresses stay closed.
+          --split PORT: the first port of the second worker's share, to
+          count pairs whose allocations sit on different workers
 
 Auth: -u USER -w PASS (long-term), or -u NAME --secret S (time-limited:
 user "<expiry>:NAME", password base64(HMAC-SHA1(S, user))).
@@ -109,11 +119,13 @@ def check_mi(r, key, sha256):
 
 
 class Conn:
-    def __init__(self, host, port, transport):
+    def __init__(self, host, port, transport, bind=None):
         fam = socket.AF_INET6 if ':' in host else socket.AF_INET
         self.udp = transport == 'udp'
         self.s = socket.socket(fam, socket.SOCK_DGRAM if self.udp else socket.SOCK_STREAM)
         self.s.settimeout(3)
+        if bind:
+            self.s.bind((bind, 0))
         self.s.connect((host, port))
         if not self.udp:
             self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -160,9 +172,10 @@ class Conn:
 class Client:
     """modern: PASSWORD-ALGORITHMS + SHA-256 key + MESSAGE-INTEGRITY-SHA256."""
 
-    def __init__(self, a, transport=None, modern=False, userhash=False, secret_sha256=False):
+    def __init__(self, a, transport=None, modern=False, userhash=False, secret_sha256=False,
+                 conn=None):
         self.a = a
-        self.c = Conn(a.server, a.port, transport or a.transport)
+        self.c = conn or Conn(a.server, a.port, transport or a.transport)
         self.user, self.pw = a.user, a.password
         if a.secret:
             self.user = '%d:%s' % (int(time.time()) + 86400, a.user)
@@ -187,6 +200,8 @@ class Client:
                 algs = self.algs if not self.tamper else b'\0\2\0\0'
                 m.add(A_PWALGS, algs).add(A_PWALG, b'\0\2\0\0')
                 sha = True
+        if self.modern:                     # RFC 8489 section 14.14: clients SHOULD send it
+            m.add(A_SOFTWARE, b'turnprobe')
         self.c.send(m.encode(self.key if auth and self.nonce else None, sha256=sha))
         deadline = time.monotonic() + timeout
         while True:
@@ -256,17 +271,30 @@ def new_allocation(a, transport=None):
     return cl, r
 
 
+class Checks:
+    """The PASS/FAIL lines of a mode (the TAP scripts read them) and their
+    tally. A set as want lists acceptable answers."""
+
+    def __init__(self):
+        self.res = []
+
+    def __call__(self, name, got, want):
+        ok = got in want if isinstance(want, set) else got == want
+        self.res.append(ok)
+        print('%-4s %-64s got=%s want=%s' % ('PASS' if ok else 'FAIL', name, got, want), flush=True)
+        return ok
+
+    def done(self, summary):
+        print('%s: %d/%d passed' % (summary, sum(self.res), len(self.res)))
+        return 0 if self.res and all(self.res) else 1
+
+
 def pct(xs, p):
     return xs[min(len(xs) - 1, int(len(xs) * p / 100))] if xs else float('nan')
 
 
 def mode_probe(a):
-    res = []
-
-    def check(name, got, want):
-        ok = got in want if isinstance(want, set) else got == want
-        res.append(ok)
-        print('%-4s %-64s got=%s want=%s' % ('PASS' if ok else 'FAIL', name, got, want), flush=True)
+    check = Checks()
 
     cl = Client(a)
     req = Msg(BINDING).encode()
@@ -277,14 +305,30 @@ def mode_probe(a):
     check('Binding answer has no SOFTWARE', A_SOFTWARE in r['attrs'], False)
     check('Binding amplification <= 1.6', len(rb) / len(req) <= 1.6, True)
     print('     binding amplification factor: %d/%d = %.2f' % (len(rb), len(req), len(rb) / len(req)))
+    # Anti-amplification: at most 3x the request before authentication,
+    # with the smallest requests (QUIC's rule, over UDP).
+    if cl.c.udp:
+        req = Msg(ALLOCATE).encode()
+        cl.c.send(req)
+        try:
+            rb = cl.c.recv(0.5)
+        except (socket.timeout, TimeoutError):
+            rb = b''
+        check('bare Allocate (20 bytes): no answer over 3x', len(rb) <= 3 * len(req), True)
     req = Msg(ALLOCATE).add(A_REQ_TRANSPORT, b'\x11\0\0\0').encode()
     cl.c.send(req)
     rb = cl.c.recv(3.0)
     r = parse(rb)
     check('Allocate without credentials -> 401 with REALM+NONCE', (r['code'], A_REALM in r['attrs'] and A_NONCE in r['attrs']), (401, True))
+    check('401 to the smallest Allocate (%d bytes) <= 3x' % len(req), len(rb) <= 3 * len(req), True)
+    print('     401 amplification factor: %d/%d = %.2f' % (len(rb), len(req), len(rb) / len(req)))
+    req = Msg(ALLOCATE).add(A_REQ_TRANSPORT, b'\x11\0\0\0').add(A_SOFTWARE, b'turnprobe').encode(fingerprint=True)
+    cl.c.send(req)
+    rb = cl.c.recv(3.0)
+    r = parse(rb)
     check('401 nonce has the RFC 8489 cookie', r['attrs'].get(A_NONCE, b'')[:9], b'obMatJos2')
     check('401 offers PASSWORD-ALGORITHMS MD5 and SHA-256', r['attrs'].get(A_PWALGS), b'\0\1\0\0\0\2\0\0')
-    check('401 amplification <= 3.5 (REALM, NONCE, PASSWORD-ALGORITHMS)', len(rb) / len(req) <= 3.5, True)
+    check('401 with PASSWORD-ALGORITHMS (%d-byte request) <= 3x' % len(req), len(rb) <= 3 * len(req), True)
     print('     401 amplification factor: %d/%d = %.2f' % (len(rb), len(req), len(rb) / len(req)))
     bad = Client(a)
     bad.pw = 'wrong-' + bad.pw
@@ -433,22 +477,25 @@ def mode_probe(a):
             m.refresh(0)
             m.close()
     if a.rate_limit:
-        s = socket.socket(socket.AF_INET6 if ':' in a.server else socket.AF_INET, socket.SOCK_DGRAM)
-        s.connect((a.server, a.port))
-        for i in range(200):
-            s.send(Msg(ALLOCATE).add(A_REQ_TRANSPORT, b'\x11\0\0\0').encode())
-        n = 0
-        s.settimeout(0.5)
-        try:
-            while True:
-                s.recv(2048)
-                n += 1
-        except socket.timeout:
-            pass
-        s.close()
-        check('401s to one source are rate-limited (%d of 200 answered)' % n, n < 200, True)
-    print('probe: %d/%d passed' % (sum(res), len(res)))
-    return 0 if all(res) else 1
+        for what, m in (('401s', Msg(ALLOCATE).add(A_REQ_TRANSPORT, b'\x11\0\0\0')),
+                        ('Binding answers', Msg(BINDING))):
+            s = socket.socket(socket.AF_INET6 if ':' in a.server else socket.AF_INET, socket.SOCK_DGRAM)
+            s.connect((a.server, a.port))
+            for i in range(200):
+                m.tid = os.urandom(12)
+                s.send(m.encode())
+            n = 0
+            s.settimeout(0.5)
+            try:
+                while True:
+                    s.recv(2048)
+                    n += 1
+            except socket.timeout:
+                pass
+            s.close()
+            check('%s to one source are rate-limited (%d of 200 answered)' % (what, n), 0 < n < 200, True)
+            time.sleep(2.1)             # the bucket refills (burst: 2 s worth) for what follows
+    return check.done('probe')
 
 
 def mode_relay(a):
@@ -463,6 +510,139 @@ def mode_relay(a):
         print('%s %d' % (ip, port))
     cl.refresh(0)
     return 0
+
+
+def recv_relayed(cl, timeout=1.0):
+    """The next relayed datagram for a client: (kind, peer, data), kind
+    'channel' (ChannelData: peer is its channel number) or 'data' (a Data
+    indication: peer is (ip, port) of XOR-PEER-ADDRESS)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        b = cl.c.recv(deadline - time.monotonic())
+        if b[0] >= 0x40:
+            n = struct.unpack('!H', b[2:4])[0]
+            return 'channel', struct.unpack('!H', b[0:2])[0], b[4:4 + n]
+        r = parse(b)
+        if r['method'] == DATA and r['cls'] == IND and A_XPEER in r['attrs']:
+            return 'data', parse_xaddr(r['attrs'][A_XPEER], r['tid']), r['attrs'].get(A_DATA)
+
+
+def relay_pair(a, n, check):
+    """One pair: A and B allocate, permit each other's relayed address and
+    exchange a datagram each way. Returns the two relayed ports or None."""
+    A, ra = new_allocation(a)
+    B, rb = new_allocation(a)
+    if ra['code'] != 0 or rb['code'] != 0:
+        check('pair %d: both allocate' % n, (ra['code'], rb['code']), (0, 0))
+        return None
+    pa = parse_xaddr(ra['attrs'][A_XRELAY], ra['tid'])
+    pb = parse_xaddr(rb['attrs'][A_XRELAY], rb['tid'])
+    ok = check('pair %d: A CreatePermission + ChannelBind to B\'s relayed %s:%d' % (n, pb[0], pb[1]),
+               (A.perm(*pb), A.bind(0x4000, *pb)), (0, 0))
+    ok &= check('pair %d: B CreatePermission to A\'s relayed %s:%d' % (n, pa[0], pa[1]), B.perm(*pa), 0)
+    got = None
+    for _ in range(3):                      # UDP: a lost datagram is sent again
+        payload = b'r2r ping %d' % n
+        A.c.send(struct.pack('!HH', 0x4000, len(payload)) + payload + (b'' if A.c.udp else b'\0' * (-len(payload) % 4)))
+        try:
+            got = recv_relayed(B)
+            break
+        except (socket.timeout, TimeoutError):
+            pass
+    ok &= check('pair %d: A -> B ChannelData arrives as a Data indication from A\'s relayed address' % n,
+                got, ('data', pa, payload))
+    got = None
+    for _ in range(3):
+        B.send_ind(pa[0], pa[1], b'r2r pong %d' % n)
+        try:
+            got = recv_relayed(A)
+            break
+        except (socket.timeout, TimeoutError):
+            pass
+    ok &= check('pair %d: B -> A Send indication arrives on A\'s channel' % n, got,
+                ('channel', 0x4000, b'r2r pong %d' % n))
+    if n == 0:
+        # The relay's own addresses stay closed but for live relayed ones.
+        check('A CreatePermission to the relay\'s listener %s:%d -> 403' % (pa[0], a.port), A.perm(pa[0], a.port), 403)
+        check('A CreatePermission to its own relayed address -> 403', A.perm(*pa), 403)
+        free = pb[1] + 1 if pb[1] + 1 != pa[1] else pb[1] + 2
+        check('A CreatePermission to a relay port without allocation -> 403', A.perm(pa[0], free), 403)
+        check('B Refresh(0)', B.refresh(0), 0)
+        check('A CreatePermission to B\'s relayed address after B left -> 403', A.perm(*pb), 403)
+    else:
+        B.refresh(0)
+    A.refresh(0)
+    A.close()
+    B.close()
+    return (pa[1], pb[1]) if ok else None
+
+
+def mode_relay2relay(a):
+    check = Checks()
+    across = same = 0
+    for n in range(a.pairs):
+        ports = relay_pair(a, n, check)
+        if not ports:
+            break                           # a failed pair says enough
+        if a.split:
+            if (ports[0] < a.split) != (ports[1] < a.split):
+                across += 1
+            else:
+                same += 1
+            if across and same:
+                break
+        else:
+            break
+    if a.split:
+        check('a pair across workers and a pair on one worker (%d and %d)' % (across, same),
+              (across > 0, same > 0), (True, True))
+    return check.done('relay2relay: %d pairs across workers, %d on one worker;' % (across, same))
+
+
+def conn_alive(c):
+    """True when the relay answers a Binding on the connection; False when
+    it was closed (EOF, reset, or a TLS handshake that could not happen)."""
+    try:
+        req = Msg(BINDING)
+        c.send(req.encode())
+        b = c.recv(3.0)
+        return parse(b)['tid'] == req.tid
+    except (OSError, ConnectionError, ssl.SSLError):
+        return False
+
+
+def open_conns(a, n):
+    cs = []
+    for _ in range(n):
+        try:
+            cs.append(Conn(a.server, a.port, a.transport, bind=a.bind))
+        except (OSError, ConnectionError, ssl.SSLError):
+            cs.append(None)                 # a TLS handshake on a closed connection
+    return cs
+
+
+def mode_conns(a):
+    check = Checks()
+    cs = open_conns(a, a.count)
+    alive = [c for c in cs if c and conn_alive(c)]
+    check('%d %s connections from %s without allocation: %d kept, the rest closed' % (
+        a.count, a.transport, a.bind, a.limit), len(alive), a.limit)
+    cl = Client(a, conn=Conn(a.server, a.port, a.transport, bind=a.other))
+    check('meanwhile a client from %s allocates' % a.other, cl.allocate()['code'], 0)
+    check('... and deletes its allocation', cl.refresh(0), 0)
+    cl.close()
+    if alive:
+        held = Client(a, conn=alive[0])
+        check('a kept connection allocates', held.allocate()['code'], 0)
+        more = open_conns(a, 2)
+        check('then one more connection from %s is kept, the next closed' % a.bind,
+              [bool(c and conn_alive(c)) for c in more], [True, False])
+        held.refresh(0)
+        cs += more
+    for c in cs:
+        if c:
+            c.s.close()
+    return check.done('conns')
 
 
 def mode_direct(a):
@@ -574,7 +754,8 @@ def mode_hold(a):
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser()
-    p.add_argument('mode', choices=['probe', 'rtt', 'direct', 'alloc', 'hold', 'relay'])
+    p.add_argument('mode', choices=['probe', 'rtt', 'direct', 'alloc', 'hold', 'relay', 'relay2relay',
+                                    'conns'])
     p.add_argument('--server', default='127.0.0.1')
     p.add_argument('--port', type=int, default=3478)
     p.add_argument('--transport', choices=['udp', 'tcp', 'tls'], default='udp')
@@ -595,6 +776,12 @@ if __name__ == '__main__':
     p.add_argument('--size', type=int, default=170)
     p.add_argument('--workers', type=int, default=4)
     p.add_argument('--count', type=int, default=1000)
+    p.add_argument('--pairs', type=int, default=1, help='relay2relay: pairs to try at most')
+    p.add_argument('--bind', help='conns: the source address of the connections')
+    p.add_argument('--other', help='conns: the source address of the client that allocates')
+    p.add_argument('--limit', type=int, default=16, help='conns: connections the relay keeps')
+    p.add_argument('--split', type=int, default=0,
+                   help='relay2relay: first relay port of the second worker (count pairs across workers)')
     p.add_argument('--deny', nargs='*', default=[
         '127.0.0.1', '0.0.0.0', '10.0.0.1', '172.16.0.1', '192.168.1.1', '169.254.169.254',
         '100.64.0.1', '224.0.0.1', '255.255.255.255', '240.0.0.1', '192.0.2.10', '198.51.100.7',
@@ -604,4 +791,5 @@ if __name__ == '__main__':
     a = p.parse_args()
     TLS_VERSION = a.tls_version
     sys.exit({'probe': mode_probe, 'rtt': mode_rtt, 'direct': mode_direct, 'alloc': mode_alloc,
-              'hold': mode_hold, 'relay': mode_relay}[a.mode](a) or 0)
+              'hold': mode_hold, 'relay': mode_relay, 'relay2relay': mode_relay2relay,
+              'conns': mode_conns}[a.mode](a) or 0)

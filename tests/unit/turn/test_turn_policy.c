@@ -2,7 +2,9 @@
 /*
  * The peer-address policy (spec/turn.md section 8): every default-deny range,
  * the IPv4-in-IPv6 encodings reduced before the check (coturn
- * CVE-2026-27624, PR #1945), our own addresses, and the allow list winning.
+ * CVE-2026-27624, PR #1945), the allow list winning over the deny list, and
+ * our own addresses (loopback and "this host" included) refused before the
+ * allow list is consulted.
  */
 #include "config.h"
 
@@ -67,6 +69,41 @@ int main(void)
 	ok(!turn_policy_permits(&p, &a), "10.2.0.1 still refused");
 	a = addr("fd12::1");
 	ok(turn_policy_permits(&p, &a), "fd12::1 permitted by fd00::/8");
+	/* Own addresses come before the allow list: "turn allow-peer" of a
+	 * range that holds them (or of them alone) opens nothing of ours. */
+	is_int(turn_policy_allow(&p, "93.184.216.0/24"), 0, "allow 93.184.216.0/24 (ours inside)");
+	is_int(turn_policy_allow(&p, "127.0.0.0/8"), 0, "allow 127.0.0.0/8");
+	is_int(turn_policy_allow(&p, "0.0.0.0/8"), 0, "allow 0.0.0.0/8");
+	is_int(turn_policy_allow(&p, "::1/128"), 0, "allow ::1/128");
+	is_int(turn_policy_allow(&p, "::/128"), 0, "allow ::/128");
+	{
+		static const char *const own_addrs[] = {
+			"93.184.216.34", "127.0.0.1", "127.9.9.9", "0.0.0.0", "::1", "::",
+			"::ffff:127.0.0.1", "::ffff:93.184.216.34", "64:ff9b::5db8:d822",
+		};
+
+		for (size_t i = 0; i < sizeof(own_addrs) / sizeof(own_addrs[0]); i++) {
+			a = addr(own_addrs[i]);
+			is_int(turn_policy_check(&p, &a), TURN_PEER_OWN,
+			       "%s is own, whatever the allow list says", own_addrs[i]);
+		}
+	}
+	a = addr("93.184.216.35");
+	ok(turn_policy_permits(&p, &a), "93.184.216.35 (not ours) is permitted by the allow list");
+	a = addr("192.0.2.10");
+	is_int(turn_policy_check(&p, &a), TURN_PEER_DENY, "192.0.2.10 is denied, not own");
+	/* The test-only switch restores the allow list's precedence. */
+	p.allow_own_peers = true;
+	a = addr("127.0.0.1");
+	ok(turn_policy_permits(&p, &a), "allow_own_peers: 127.0.0.1 permitted by 127.0.0.0/8");
+	a = addr("93.184.216.34");
+	ok(turn_policy_permits(&p, &a), "allow_own_peers: our address permitted by the allow list");
+	a = addr("::ffff:7f00:1");
+	ok(turn_policy_permits(&p, &a), "allow_own_peers: ::ffff:127.0.0.1 permitted too");
+	p.allow_own_peers = false;
+	p.n_allow = 0;
+	a = addr("127.0.0.1");
+	is_int(turn_policy_check(&p, &a), TURN_PEER_OWN, "without allow list: 127.0.0.1 is own");
 	ok(turn_cidr_parse("1.2.3.4", &c) == 0 && c.plen == 32, "a bare address is a /32");
 	ok(turn_cidr_parse("nonsense", &c) < 0, "nonsense is no CIDR");
 	return tap_done();

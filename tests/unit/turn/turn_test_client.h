@@ -58,6 +58,7 @@ struct fake_io {
 	int connect_fail;	     /* tcp_connect fails at once */
 	int tcp_closed;
 	int tcp_bound;
+	int peer_sends; /* datagrams to peers in all (fio.n is reset, this is not) */
 };
 
 static int fake_relay_open(void *io, struct turn_alloc *a, const struct stun_addr *addr)
@@ -108,6 +109,7 @@ static void fake_send_client(void *io, const struct turn_conn *c, const uint8_t 
 static void fake_send_peer(void *io, struct turn_alloc *a, const struct stun_addr *peer,
 			   const uint8_t *buf, size_t len)
 {
+	((struct fake_io *)io)->peer_sends++;
 	fake_record(io, true, peer, buf, len);
 }
 
