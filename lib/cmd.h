@@ -132,6 +132,13 @@ struct mmp_svc_state {
 /* Services a snapshot describes, at most. */
 #define MMP_MAX_SVC 8
 
+/* How full the disks are, in percent (as df(1) counts). */
+struct mmp_disk_usage {
+	unsigned state_pct;  /* the file system that holds the configuration */
+	bool upload_apart;   /* the upload directory is a file system of its own */
+	unsigned upload_pct; /* that one's use (upload_apart only) */
+};
+
 /* A regular file of the upload directory. */
 struct mmp_upfile {
 	char *name;
@@ -159,8 +166,8 @@ struct mmp_ops {
 	/* The regular files, oldest first (the caller frees the list with
 	 * mmp_upfiles_free). */
 	int (*list)(void *opaque, struct mmp_upfile **ret, size_t *ret_n);
-	/* Use of the file system that holds the configuration, in percent. */
-	int (*disk_usage)(void *opaque, unsigned *ret_pct);
+	/* Use of the file systems of the configuration and the uploads. */
+	int (*disk_usage)(void *opaque, struct mmp_disk_usage *ret);
 };
 
 void mmp_upfiles_free(struct mmp_upfile *files, size_t n);

@@ -24,8 +24,9 @@
  *  - Commands never overwrite a file they create (a key in use by a service
  *    would be lost): "FAILURE: <f> already exists". The files are written to
  *    a hidden temporary name, synced and linked into place; keys get mode
- *    0600, certificates and CSRs 0644, all owned by the owner of the upload
- *    directory (so the SFTP user can download them). If the second file of
+ *    0600, certificates and CSRs 0640, all owned by the owner of the upload
+ *    directory with its group (so admin and crypto users can download the
+ *    certificates and requests over SFTP, not the keys). If the second file of
  *    a pair cannot be written, the first is removed: a failed command
  *    leaves nothing behind.
  *  - pki verify <crt> [<bundle>]: the chain must be in order (leaf first),
@@ -225,7 +226,7 @@ static int write_pair(struct mmp_ctx *ctx, const char *keyname, const char *keyp
 
 	if (r < 0)
 		return mmp_fail(ctx, "FAILURE: cannot write %s: %s", keyname, strerror(-r));
-	r = mmp_upload_write(ctx->env, name2, pem2, len2, 0644, true);
+	r = mmp_upload_write(ctx->env, name2, pem2, len2, 0640, true);
 	if (r < 0) {
 		mmp_upload_remove(ctx->env, keyname);
 		return mmp_fail(ctx, "FAILURE: cannot write %s: %s", name2, strerror(-r));

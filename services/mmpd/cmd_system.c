@@ -205,7 +205,7 @@ static int cmd_health_check(struct mmp_ctx *ctx)
 {
 	const struct mmp_env *env = ctx->env;
 	bool failed = false;
-	unsigned pct;
+	struct mmp_disk_usage du;
 	int r;
 
 	for (const char *const *s = mmp_service_names; *s; s++) {
@@ -238,14 +238,25 @@ static int cmd_health_check(struct mmp_ctx *ctx)
 			failed = true;
 		}
 	}
-	r = env && env->ops ? env->ops->disk_usage(env->opaque, &pct) : -ENOENT;
+	r = env && env->ops ? env->ops->disk_usage(env->opaque, &du) : -ENOENT;
 	if (r == -ENOENT) {
 		mmp_printf(ctx, "WARNING: disk usage unknown (no state directory)\n");
 	} else if (r < 0) {
 		mmp_printf(ctx, "WARNING: disk usage unknown (%s)\n", strerror(-r));
 	} else {
 		mmp_printf(ctx, "%s: disk usage %u%%\n",
-			   pct > DISK_WARN_PCT ? "WARNING" : "SUCCESS", pct);
+			   du.state_pct > DISK_WARN_PCT ? "WARNING" : "SUCCESS", du.state_pct);
+		/* Decision (issue 14): the upload directory, which operators
+		 * fill over SFTP, should be a file system of its own (the image
+		 * and the sandbox mount one), so that uploads cannot fill the
+		 * disk that holds the configuration. */
+		if (du.upload_apart)
+			mmp_printf(ctx, "%s: upload directory usage %u%% (a file system of its own)\n",
+				   du.upload_pct > DISK_WARN_PCT ? "WARNING" : "SUCCESS",
+				   du.upload_pct);
+		else
+			mmp_printf(ctx, "WARNING: the upload directory shares the configuration's "
+					"file system: uploads can fill it\n");
 	}
 	if (failed) {
 		ctx->failed = true;
@@ -350,9 +361,10 @@ static int cmd_backup_snapshot(struct mmp_ctx *ctx)
 		root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	bak = xasprintf("%s.bak", name);
 	/* Decision: a snapshot of an existing name replaces it (atomically,
-	 * so a failed write leaves the old one). 0600: the backup holds
-	 * private keys and password hashes. */
-	r = mmp_upload_write(ctx->env, bak, text, len, 0600, false);
+	 * so a failed write leaves the old one). 0640, and with system
+	 * accounts the group of the admins only: the backup holds private
+	 * keys and password hashes. */
+	r = mmp_upload_write(ctx->env, bak, text, len, 0640, false);
 	if (r < 0) {
 		mmp_fail(ctx, "FAILURE: cannot write %s: %s", bak, strerror(-r));
 		goto out;
@@ -462,6 +474,11 @@ static int cmd_backup_rollback(struct mmp_ctx *ctx)
 	}
 	bak = xasprintf("%s.bak", name);
 	r = mmp_upload_read(ctx->env, bak, BACKUP_MAX, &text, &len);
+	if (r == -EPERM) {
+		/* mmpd_ops.c: a backup must come from mmpd or an admin. */
+		mmp_fail(ctx, "FAILURE: %s.bak was not written by mmpd or an admin user", name);
+		goto out;
+	}
 	if (r < 0) {
 		mmp_fail(ctx, "FAILURE: Unable to read file %s.bak", name);
 		goto out;
@@ -593,10 +610,22 @@ static int cmd_factory_reset(struct mmp_ctx *ctx)
 		json_object_object_del(ctx->doc,
 				       json_object_get_string(json_object_array_get_idx(drop, i)));
 	json_object_put(drop);
-	/* A full reset brings back the first-boot admin/admin account. The
-	 * upload directory (keys, certificates, backups) is left alone. */
-	if (full)
+	/* A full reset brings back the first-boot admin/admin account and
+	 * empties the upload directory: keys, certificates and backups (which
+	 * hold the old password hashes) do not outlive it. An app reset keeps
+	 * the files. */
+	if (full) {
+		struct mmp_upfile *files = NULL;
+		size_t n = 0;
+
+		if (mmp_upload_list(ctx->env, &files, &n) == 0)
+			for (size_t i = 0; i < n; i++)
+				if (mmp_upload_remove(ctx->env, files[i].name) < 0)
+					mmp_printf(ctx, "WARNING: could not remove %s\n",
+						   files[i].name);
+		mmp_upfiles_free(files, n);
 		mmp_users_defaults(ctx->doc);
+	}
 	ctx->changed = true;
 	snprintf(ctx->system_action, sizeof(ctx->system_action), "reboot");
 	return 0;

@@ -20,6 +20,7 @@ struct mmpd_super;
 struct mmpd_logstore;
 struct mmpd_job;
 struct mmpd_ipc;
+struct mmpd_fw;
 
 /* The user mmpd's workers run as (mmpd_job.c): it owns nothing. */
 #define MMPD_HELPER_USER "convene-helper"
@@ -47,6 +48,8 @@ struct mmpd {
 	struct mmpd_logstore *logs;
 	struct mmp_local_dir upload; /* the upload directory, for mmp_local_ops */
 	struct mmpd_ipc *ipc;	/* the clients (mmpd_ipc.c) */
+	struct mmpd_fw *fw;	/* the firewall applier's state (mmpd_fw.c) */
+	bool appliance;		/* --appliance: reboot and shutdown act on the machine */
 	struct mmpd_job *jobs;	/* workers running or being reaped */
 	uid_t helper_uid;	/* MMPD_HELPER_USER */
 	gid_t helper_gid;

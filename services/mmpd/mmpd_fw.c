@@ -42,10 +42,6 @@
 #define RETRY_MS 10000
 #define MAX_WINDOW_S 86400
 
-/* What the kernel has (valid after the first successful commit). */
-static struct fw_ruleset applied;
-static bool applied_valid;
-
 struct pending_timer {
 	uv_timer_t timer;
 	struct mmpd *d;
@@ -56,7 +52,19 @@ struct pending_timer {
 	char ifc;
 };
 
-static struct pending_timer timers[FW_NIFACES];
+/* The firewall applier's state (d->fw, made at its first call). */
+struct mmpd_fw {
+	struct fw_ruleset applied; /* what the kernel has */
+	bool applied_valid;	   /* after the first successful commit */
+	struct pending_timer timers[FW_NIFACES];
+};
+
+static struct mmpd_fw *fw_state(struct mmpd *d)
+{
+	if (!d->fw)
+		d->fw = xcalloc(1, sizeof(*d->fw));
+	return d->fw;
+}
 
 static void log_applied(const struct fw_ruleset *rs)
 {
@@ -98,7 +106,7 @@ static void pending_sync(struct mmpd *d, json_object *doc)
 	if (!d->loop)
 		return;
 	for (int i = 0; i < FW_NIFACES; i++) {
-		struct pending_timer *pt = &timers[i];
+		struct pending_timer *pt = &fw_state(d)->timers[i];
 		char path[32];
 		json_object *p;
 		int64_t deadline, left_ms;
@@ -234,6 +242,7 @@ static bool any_mapped(const struct mmpd *d)
 int mmpd_fw_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc, struct strbuf *err)
 {
 	struct fw_ruleset *want = xcalloc(1, sizeof(*want));
+	struct mmpd_fw *fw = fw_state(d);
 	size_t errlen = err->len;
 	int r;
 
@@ -245,7 +254,7 @@ int mmpd_fw_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc, st
 	 * tests run so, on the machine's own namespace). */
 	if (!any_mapped(d))
 		goto sync;
-	if (old_doc && applied_valid && fw_ruleset_equal(want, &applied)) {
+	if (old_doc && fw->applied_valid && fw_ruleset_equal(want, &fw->applied)) {
 		/* Unchanged: nothing goes to the kernel. */
 		goto sync;
 	}
@@ -257,15 +266,15 @@ int mmpd_fw_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc, st
 		size_t n = strlen(msg);
 
 		if (r == -EIO)
-			applied_valid = false;
+			fw->applied_valid = false;
 		while (n && msg[n - 1] == '\n')
 			msg[--n] = '\0';
 		cv_err("firewall: the ruleset was not applied: %s", msg);
 		free(msg);
 		goto out;
 	}
-	applied = *want;
-	applied_valid = true;
+	fw->applied = *want;
+	fw->applied_valid = true;
 	log_applied(want);
 sync:
 	pending_sync(d, new_doc);

@@ -36,8 +36,6 @@
 
 static struct mmpd mmpd;
 static char **saved_argv;
-/* --appliance: reboot and shutdown act on the machine (images/). */
-static bool appliance;
 
 static void usage(FILE *f)
 {
@@ -201,7 +199,7 @@ void mmpd_system_action(struct mmpd *d, const char *action)
 	bool reboot_it = strcmp(action, "reboot") == 0;
 
 	cv_info("%s requested", action);
-	if (appliance)
+	if (d->appliance)
 		begin_stop(d, reboot_it ? machine_reboot : machine_poweroff);
 	else
 		begin_stop(d, reboot_it ? rebooted : stopped);
@@ -279,7 +277,7 @@ int main(int argc, char **argv)
 			foreground = true;
 			break;
 		case 'A':
-			appliance = true;
+			d->appliance = true;
 			break;
 		case 'U':
 			if (optarg && optarg[0] != '/') {
@@ -379,6 +377,9 @@ int main(int argc, char **argv)
 	d->upload.dirfd = -1;
 	if ((r = mmp_local_open(&d->upload, d->upload_dir, d->state_dir)) < 0)
 		cv_err("cannot open the upload directory %s: %s", d->upload_dir, strerror(-r));
+	/* With system accounts, backups go to the admins' group only. */
+	d->upload.bak_group = d->etc_dir != NULL;
+	d->upload.bak_gid = MMPD_ADMIN_GID;
 	mmp_engine_init(mmp_areas, mmp_nareas);
 	d->super = mmpd_super_new(d);
 	if (mmpd_ipc_listen(d) < 0)

@@ -17,7 +17,9 @@
  * gives SFTP to admin users):
  *   - admin: everything;
  *   - crypto (the pki role): open, write, remove and list, except backups
- *     (*.bak hold every password hash: admin only);
+ *     (*.bak hold every password hash: admin only); and a backup is opened
+ *     only when root or an admin's account owns it (a crypto user may put a
+ *     file of that name in the directory over SFTP);
  *   - audit, appadmin and api users: open the password dictionary (their
  *     "passwd" checks a new password against it), nothing else. They read
  *     no key, write nothing a service or a rollback uses.
@@ -43,6 +45,7 @@
 #include "lib/parse.h"
 #include "services/mmpd/cmd_areas.h"
 #include "services/mmpd/mmpd.h"
+#include "services/mmpd/mmpd_users.h"
 #include "services/mmpd/users.h"
 
 /* Largest file a command writes: a backup of MMP_BACKUP_FILES_MAX of
@@ -162,6 +165,22 @@ static bool file_allowed(const struct mmpd_caller *who, const char *name, bool w
 	return !writing && strcmp(name, MMP_DICTIONARY_FILE) == 0;
 }
 
+/* A backup is taken when root (mmpd's snapshot) or an admin's account
+ * (uploaded over SFTP) owns it. */
+static bool backup_owner_ok(struct mmpd *d, int fd)
+{
+	const char *user;
+	struct stat st;
+	unsigned role;
+
+	if (fstat(fd, &st) < 0)
+		return false;
+	if (st.st_uid == 0)
+		return true;
+	user = mmpd_users_by_uid(d, st.st_uid);
+	return user && mmp_user_role(d->doc, user, &role) == 0 && role == MMP_ROLE_ADMIN;
+}
+
 static const char *req_str(json_object *req, const char *key)
 {
 	json_object *v;
@@ -202,6 +221,13 @@ static int op_open(struct mmpd *d, const struct mmpd_caller *who, json_object *r
 	rc = mmp_local_ops.open(&d->upload, name, &fd, &size);
 	if (rc < 0)
 		return rc;
+	if (has_suffix(name, ".bak") && !backup_owner_ok(d, fd)) {
+		/* A crypto user can put a file of this name in the directory
+		 * (its group may write there); rolling it back would make
+		 * that user an admin. */
+		close(fd);
+		return -EPERM;
+	}
 	json_object_object_add(reply, "size", json_object_new_int64((int64_t)size));
 	*ret_fd = fd;
 	return 0;
@@ -285,11 +311,15 @@ static int op_list(struct mmpd *d, const struct mmpd_caller *who, json_object *r
 static int op_disk(struct mmpd *d, const struct mmpd_caller *who, json_object *req, int in_fd,
 		   json_object *reply, int *ret_fd)
 {
-	unsigned pct;
-	int rc = mmp_local_ops.disk_usage(&d->upload, &pct);
+	struct mmp_disk_usage du;
+	int rc = mmp_local_ops.disk_usage(&d->upload, &du);
 
-	if (rc == 0)
-		json_object_object_add(reply, "pct", json_object_new_int((int)pct));
+	if (rc == 0) {
+		json_object_object_add(reply, "state_pct", json_object_new_int((int)du.state_pct));
+		json_object_object_add(reply, "upload_apart",
+				       json_object_new_boolean(du.upload_apart));
+		json_object_object_add(reply, "upload_pct", json_object_new_int((int)du.upload_pct));
+	}
 	return rc;
 }
 

@@ -8,6 +8,11 @@
  *   shadow  NAME:HASH:::::::   (the MMP hash itself, yescrypt or SHA-512;
  *                               "!" before it while the account is locked)
  *   group   mmp:x:2000:       (every MMP user's primary group)
+ *           mmp-files:x:1999:alice,carl   (admin and crypto accounts)
+ *           mmp-admin:x:1998:alice        (admin accounts)
+ *
+ * The document records each account's uid in its user's record ("uid"):
+ * mmpd knows a connection's user by it (mmpd_users_by_uid).
  *
  * Accounts of MMP users are the passwd lines with a uid in
  * MMPD_USERS_UID_MIN..MMPD_USERS_UID_MAX; every other line of the three
@@ -20,8 +25,21 @@
  *
  * It also prepares the folders the accounts use: <state-dir> becomes 0711
  * (others may pass through, not list), <state-dir>/files (the upload
- * directory, SFTP's start folder) root:mmp 02770, and each user's home
- * <state-dir>/home/NAME 0700 (mmp keeps its history there).
+ * directory, SFTP's start folder) root:mmp-files 02770, and each user's
+ * home <state-dir>/home/NAME 0700 (mmp keeps its history there).
+ *
+ * Who may do what in the upload directory (issue 14; CMS gives SFTP to
+ * admin users, and crypto users handle the keys and certificates):
+ *   - admin and crypto accounts (group mmp-files) may enter it, upload,
+ *     download and replace files; audit and appadmin accounts may not enter
+ *     it at all, so they read no private key and replace nothing that a
+ *     service or a rollback uses;
+ *   - files mmpd writes belong to root with the directory's group: private
+ *     keys 0600 (no account downloads a key made on the appliance),
+ *     certificates and requests 0640;
+ *   - backups (*.bak) are root:mmp-admin 0640: admins download them, crypto
+ *     users cannot (a backup holds every password hash); a rollback takes
+ *     only a backup written by mmpd or an admin (mmpd_ops.c).
  *
  * The files are rendered from the document and rewritten (atomically) only
  * when they differ from what is on disk, so the applier costs three small
@@ -160,6 +178,7 @@ static long passwd_uid(const char *line)
 struct acct {
 	const char *name;
 	json_object *rec; /* the user's record in the document */
+	unsigned role;
 	long uid;
 	const char *hash;
 	bool locked;
@@ -223,6 +242,7 @@ static size_t wanted_accounts(json_object *doc, const struct lines *pw, struct a
 		}
 		a[k].name = name;
 		a[k].rec = u;
+		a[k].role = role;
 		/* The uid the record carries (assigned here earlier), else the
 		 * one passwd has (an older document), else a new one below. */
 		a[k].uid = json_object_object_get_ex(u, "uid", &v) &&
@@ -268,6 +288,22 @@ static size_t wanted_accounts(json_object *doc, const struct lines *pw, struct a
 	*ret_names = names;
 	*ret = a;
 	return k;
+}
+
+/* "NAME:x:GID:member,member" with the accounts whose role is in roles. */
+static void group_line(struct strbuf *sb, const char *name, int gid, const struct acct *a,
+		       size_t n, unsigned roles)
+{
+	bool first = true;
+
+	sb_printf(sb, "%s:x:%d:", name, gid);
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].uid < 0 || !(a[i].role & roles))
+			continue;
+		sb_printf(sb, "%s%s", first ? "" : ",", a[i].name);
+		first = false;
+	}
+	sb_putc(sb, '\n');
 }
 
 static bool wanted(const struct acct *a, size_t n, const char *name)
@@ -318,7 +354,7 @@ static void prepare_dirs(struct mmpd *d, const struct lines *oldpw, const struct
 	char buf[64];
 
 	set_mode(d->state_dir, 0, 0, 0711);
-	set_mode(d->upload_dir, 0, MMPD_USERS_GID, 02770);
+	set_mode(d->upload_dir, 0, MMPD_FILES_GID, 02770);
 	if (mkdir(homes, 0711) < 0 && errno != EEXIST)
 		cv_warn("cannot create %s: %s", homes, strerror(errno));
 	set_mode(homes, 0, 0, 0711);
@@ -420,10 +456,16 @@ int mmpd_users_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc,
 		else
 			sb_printf(&nsh, "%s:!:::::::\n", a[i].name);
 	}
-	for (size_t i = 0; i < gr.n; i++)
-		if (strcmp(field0(gr.v[i], buf, sizeof(buf)), MMPD_USERS_GROUP) != 0)
+	for (size_t i = 0; i < gr.n; i++) {
+		field0(gr.v[i], buf, sizeof(buf));
+		if (strcmp(buf, MMPD_USERS_GROUP) != 0 && strcmp(buf, MMPD_FILES_GROUP) != 0 &&
+		    strcmp(buf, MMPD_ADMIN_GROUP) != 0)
 			sb_printf(&ngr, "%s\n", gr.v[i]);
+	}
 	sb_printf(&ngr, "%s:x:%d:\n", MMPD_USERS_GROUP, MMPD_USERS_GID);
+	group_line(&ngr, MMPD_FILES_GROUP, MMPD_FILES_GID, a, n,
+		   MMP_ROLE_ADMIN | MMP_ROLE_CRYPTO);
+	group_line(&ngr, MMPD_ADMIN_GROUP, MMPD_ADMIN_GID, a, n, MMP_ROLE_ADMIN);
 
 	/* group first: passwd names it; shadow before passwd, so that a new
 	 * account never exists without its password entry. */

@@ -20,6 +20,15 @@ struct mmpd;
 /* Their primary group "mmp", which also owns the upload directory. */
 #define MMPD_USERS_GID 2000
 #define MMPD_USERS_GROUP "mmp"
+/* The upload directory's group: the accounts of admin and crypto users
+ * (the roles that handle keys and certificates) are its members, so only
+ * they reach the directory over SFTP. */
+#define MMPD_FILES_GID 1999
+#define MMPD_FILES_GROUP "mmp-files"
+/* The group of backups (*.bak): admin accounts only, so only they can
+ * download a backup, which holds every password hash. */
+#define MMPD_ADMIN_GID 1998
+#define MMPD_ADMIN_GROUP "mmp-admin"
 /* The login shell written into passwd (where the image installs mmp). */
 #define MMPD_USERS_SHELL "/usr/bin/mmp"
 

@@ -188,15 +188,21 @@ static int w_list(void *opaque, struct mmp_upfile **ret, size_t *ret_n)
 	return rc;
 }
 
-static int w_disk_usage(void *opaque, unsigned *ret_pct)
+static int w_disk_usage(void *opaque, struct mmp_disk_usage *ret)
 {
 	json_object *reply = worker_call(op_req("disk"), -1, NULL), *v;
 	int rc = reply_rc(reply);
 
-	if (rc == 0 && json_object_object_get_ex(reply, "pct", &v))
-		*ret_pct = (unsigned)json_object_get_int(v);
-	else if (rc == 0)
+	if (rc == 0 && json_object_object_get_ex(reply, "state_pct", &v)) {
+		ret->state_pct = (unsigned)json_object_get_int(v);
+		ret->upload_apart = json_object_object_get_ex(reply, "upload_apart", &v) &&
+				    json_object_get_boolean(v);
+		ret->upload_pct = json_object_object_get_ex(reply, "upload_pct", &v)
+					  ? (unsigned)json_object_get_int(v)
+					  : 0;
+	} else if (rc == 0) {
 		rc = -EIO;
+	}
 	json_object_put(reply);
 	return rc;
 }

@@ -102,6 +102,7 @@ int mmp_local_open(struct mmp_local_dir *ld, const char *upload_dir, const char 
 	if (r < 0)
 		return r;
 	ld->state_dir = state_dir ? xstrdup(state_dir) : NULL;
+	ld->bak_group = false;
 	return 0;
 }
 
@@ -169,9 +170,13 @@ static int local_write(void *opaque, const char *name, const void *data, size_t 
 	if (cv_parse_filename(name) < 0 || name[0] == '.')
 		return -EINVAL;
 	if (fstat(ld->dirfd, &dst) == 0 && geteuid() == 0) {
+		size_t n = strlen(name);
+
 		o.set_owner = true;
 		o.uid = dst.st_uid;
 		o.gid = dst.st_gid;
+		if (ld->bak_group && n > 4 && strcmp(name + n - 4, ".bak") == 0)
+			o.gid = ld->bak_gid;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	last = newest_mtime(ld->dirfd);
@@ -258,20 +263,29 @@ static int local_list(void *opaque, struct mmp_upfile **ret, size_t *ret_n)
 	return 0;
 }
 
-static int local_disk_usage(void *opaque, unsigned *ret_pct)
+/* As df(1): used / (used + available to users), rounded up. */
+static unsigned vfs_pct(const struct statvfs *vfs)
+{
+	unsigned long long used = (unsigned long long)(vfs->f_blocks - vfs->f_bfree);
+	unsigned long long total = used + vfs->f_bavail;
+
+	return total ? (unsigned)((used * 100 + total - 1) / total) : 0;
+}
+
+static int local_disk_usage(void *opaque, struct mmp_disk_usage *ret)
 {
 	struct mmp_local_dir *ld = opaque;
-	struct statvfs vfs;
-	unsigned long long used, total;
+	struct statvfs vfs, uvfs;
+	struct stat sst, ust;
 
 	if (!ld->state_dir)
 		return -ENOENT;
-	if (statvfs(ld->state_dir, &vfs) < 0)
+	if (statvfs(ld->state_dir, &vfs) < 0 || stat(ld->state_dir, &sst) < 0 ||
+	    fstatvfs(ld->dirfd, &uvfs) < 0 || fstat(ld->dirfd, &ust) < 0)
 		return -errno;
-	/* As df(1): used / (used + available to users), rounded up. */
-	used = (unsigned long long)(vfs.f_blocks - vfs.f_bfree);
-	total = used + vfs.f_bavail;
-	*ret_pct = total ? (unsigned)((used * 100 + total - 1) / total) : 0;
+	ret->state_pct = vfs_pct(&vfs);
+	ret->upload_apart = sst.st_dev != ust.st_dev;
+	ret->upload_pct = vfs_pct(&uvfs);
 	return 0;
 }
 

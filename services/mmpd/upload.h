@@ -44,6 +44,8 @@ int mmp_upload_list(const struct mmp_env *env, struct mmp_upfile **ret, size_t *
 struct mmp_local_dir {
 	int dirfd;	    /* the upload directory */
 	char *state_dir;    /* its file system's use is disk_usage */
+	bool bak_group;	    /* backups (*.bak) get the group bak_gid */
+	gid_t bak_gid;
 };
 
 extern const struct mmp_ops mmp_local_ops;

@@ -45,8 +45,8 @@ tap_is "$(sh_line admin)" "admin:$(hash_of admin):::::::" \
 tap_is "$(grep -c . "$ETC/passwd")" $((nbase + 1)) "the image's own accounts are kept"
 tap_is "$(head -n "$nbase" "$ETC/passwd")" "$base_passwd" "and left as they were"
 tap_is "$(grep '^mmp:' "$ETC/group")" "mmp:x:2000:" "group mmp"
-tap_is "$(stat -c '%a %U %g' "$state/files")" "2770 root 2000" \
-	"the upload directory is writable by group mmp (SFTP)"
+tap_is "$(stat -c '%a %U %g' "$state/files")" "2770 root 1999" \
+	"the upload directory is writable by group mmp-files (admin and crypto over SFTP)"
 tap_is "$(stat -c '%a' "$state")" "711" "the state dir may be passed through, not listed"
 tap_is "$(stat -c '%a %u %g' "$state/home/admin")" "700 2001 2000" "admin's home"
 tap_is "$(stat -c '%a' "$ETC/shadow")" "600" "shadow is mode 0600"
