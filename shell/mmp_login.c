@@ -240,7 +240,7 @@ int main(int argc, char **argv)
 	char user[FIELD_MAX + 1], password[FIELD_MAX + 1];
 	const char *given = NULL;
 	char *host;
-	int c, prompts = 0;
+	int c, prompts = 0, status = 1;
 
 	while ((c = getopt_long(argc, argv, "s:m:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -284,15 +284,15 @@ int main(int argc, char **argv)
 			printf("%s login: ", host);
 			fflush(stdout);
 			if (read_field(user) < 0)
-				return 0;
+				goto out_quiet;
 			if (!user[0]) {
 				if (++prompts >= NAME_PROMPTS)
-					return 0;
+					goto out_quiet;
 				continue;
 			}
 		}
 		if (read_secret("Password: ", password) < 0)
-			return 0;
+			goto out_quiet;
 		r = check_login(user, password);
 		explicit_bzero(password, sizeof(password));
 		if (r == 0) {
@@ -304,6 +304,11 @@ int main(int argc, char **argv)
 		printf(r == -EIO ? "mmpd did not answer\n" : "Login incorrect\n");
 		fflush(stdout);
 	}
+	goto out;
+out_quiet:
+	/* End of input or no name given: getty starts a new login. */
+	status = 0;
+out:
 	free(host);
-	return 1;
+	return status;
 }

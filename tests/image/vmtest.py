@@ -137,17 +137,21 @@ def free_port():
 class VM:
     """One qemu run of images/run with the console on a unix socket."""
 
-    def __init__(self, args, work, data, port):
+    def __init__(self, args, work, data, port, extra=("--no-reboot",)):
+        """extra: more images/run options (the boot test's -no-reboot by
+        default: a reboot of the appliance ends qemu)."""
         self.sock = os.path.join(work, "console.sock")
         self.pidfile = os.path.join(work, "qemu.pid")
         self.log = open(os.path.join(work, "console.log"), "ab")
         self.argv = [args.run, "--image", args.image, "--data", data,
                      "--console", "socket:" + self.sock, "--daemonize",
-                     "--pidfile", self.pidfile, "--no-reboot", "--ssh-port", str(port),
-                     "--net-a", NET_A, "--net-b", NET_B]
+                     "--pidfile", self.pidfile, "--ssh-port", str(port),
+                     "--net-a", NET_A, "--net-b", NET_B, *extra]
         self.s = None
         self.buf = b""
         self.t0 = 0.0
+        self.prompt = "CMS> "  # a regular expression: cmd() waits for it
+        self.match = ""  # what the last expect() matched
 
     def start(self):
         for p in (self.sock, self.pidfile):
@@ -188,7 +192,18 @@ class VM:
             self.log.flush()
             self.buf += data
         before, self.buf = self.buf[:m.start()], self.buf[m.end():]
+        self.match = m.group(0).decode(errors="replace")
         return before.decode(errors="replace").replace("\r", "")
+
+    def drain(self, timeout):
+        """Returns what is unread plus what arrives within timeout (CRs
+        removed), and forgets it."""
+        try:
+            self.expect(r"(?!)", timeout)  # matches nothing: reads until the timeout
+        except TimeoutError:
+            pass
+        text, self.buf = self.buf, b""
+        return text.decode(errors="replace").replace("\r", "")
 
     def send(self, line):
         self.s.sendall(line.encode() + b"\r")
@@ -197,7 +212,7 @@ class VM:
         """Runs one command at the prompt; returns its output (the echoed
         command line removed)."""
         self.send(line)
-        out = self.expect(r"\n[^\n]*CMS> ", timeout)
+        out = self.expect(r"\n[^\n]*" + self.prompt, timeout)
         # What precedes the first newline is the echo of the typed line.
         text = out.split("\n", 1)[1] if "\n" in out else ""
         return text + "\n" if text else ""
@@ -231,7 +246,9 @@ class VM:
                 pass
 
 
-def ssh(work, port, user, password, *cmd, stdin=None, sftp=False):
+def ssh_argv(work, port, user, password, *cmd, sftp=False):
+    """The OpenSSH client's argv and environment for user@127.0.0.1:port,
+    the password given through SSH_ASKPASS (work/askpass)."""
     askpass = os.path.join(work, "askpass")
     env = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force", DISPLAY="none",
                VMTEST_PASSWORD=password)
@@ -243,11 +260,26 @@ def ssh(work, port, user, password, *cmd, stdin=None, sftp=False):
         argv = ["sftp", "-P", str(port)] + opts + [f"{user}@127.0.0.1"]
     else:
         argv = ["ssh", "-T", "-p", str(port)] + opts + [f"{user}@127.0.0.1", *cmd]
+    return argv, env
+
+
+def ssh(work, port, user, password, *cmd, stdin=None, sftp=False):
+    argv, env = ssh_argv(work, port, user, password, *cmd, sftp=sftp)
     try:
         return subprocess.run(argv, input=stdin if stdin is not None else "", capture_output=True,
                               text=True, env=env, timeout=CMD_TIMEOUT)
     except subprocess.TimeoutExpired as e:
         return subprocess.CompletedProcess(argv, 255, "", f"timed out: {e}")
+
+
+def new_work(work):
+    """Empties the work folder and writes the askpass helper ssh() uses."""
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    askpass = os.path.join(work, "askpass")
+    with open(askpass, "w") as f:
+        f.write('#!/bin/sh\nprintf "%s\\n" "$VMTEST_PASSWORD"\n')
+    os.chmod(askpass, 0o700)
 
 
 def sha256(path):
@@ -258,7 +290,9 @@ def sha256(path):
     return h.hexdigest()
 
 
-def build(tap, args, work):
+def build(tap, args, work, again=True):
+    """Builds the image into args.image; with again, a second time into
+    work/again, which must give the same bytes."""
     t = time.time()
     r = subprocess.run([args.mkimage, "--bin", args.bin, "--out", args.image],
                        capture_output=True, text=True, timeout=600)
@@ -270,6 +304,8 @@ def build(tap, args, work):
     i = os.path.getsize(os.path.join(args.image, "initrd.img"))
     tap.diag(f"image size: vmlinuz {k / 1e6:.1f} MB + initrd.img {i / 1e6:.1f} MB = "
              f"{(k + i) / 1e6:.1f} MB (target < 40 MB)")
+    if not again:
+        return True
     again = os.path.join(work, "again")
     r = subprocess.run([args.mkimage, "--bin", args.bin, "--out", again,
                         "--cache", os.path.join(args.image, "dl")],
@@ -448,26 +484,29 @@ def third_boot(tap, vm):
     vm.stop()
 
 
-def main():
+def arg_parser():
+    """The options boot.sh and powercut.sh give their driver."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--mkimage", required=True)
     ap.add_argument("--run", required=True)
     ap.add_argument("--bin", required=True)
     ap.add_argument("--image", required=True)
     ap.add_argument("--work", required=True)
-    args = ap.parse_args()
+    return ap
 
-    # boot.sh's timeout sends SIGTERM: end through the finally below, so
-    # that qemu is stopped by its PID.
+
+def exit_on_sigterm():
+    """The wrapper's timeout sends SIGTERM: end through the caller's
+    finally, so that qemu is stopped by its PID."""
     signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(1))
+
+
+def main():
+    args = arg_parser().parse_args()
+    exit_on_sigterm()
     tap = Tap()
     work = args.work
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    askpass = os.path.join(work, "askpass")
-    with open(askpass, "w") as f:
-        f.write('#!/bin/sh\nprintf "%s\\n" "$VMTEST_PASSWORD"\n')
-    os.chmod(askpass, 0o700)
+    new_work(work)
     data = os.path.join(work, "data.img")
     port = free_port()
     vm = VM(args, work, data, port)
