@@ -29,6 +29,13 @@ bool mmp_backup_carries(const char *name)
 	       !has_suffix(name, ".tmp");
 }
 
+/* A string of the file in a message: one line, nothing that could drive the
+ * operator's terminal (mmp keeps the newlines of an output). */
+static void put_untrusted(struct strbuf *sb, const char *s)
+{
+	sb_put_escaped(sb, s, strlen(s), false);
+}
+
 void mmp_backup_free(struct mmp_backup *b)
 {
 	for (size_t i = 0; i < b->nfiles; i++) {
@@ -61,7 +68,8 @@ static int decode_files(const char *name, json_object *files, struct mmp_backup 
 		    cv_base64_decode(json_object_get_string(fdata), elen, f->data, &f->len) < 0) {
 			free(f->data);
 			f->data = NULL;
-			sb_printf(err, "FAILURE: %s.bak has a bad entry for file %s", name, fname);
+			sb_printf(err, "FAILURE: %s.bak has a bad entry for file ", name);
+			put_untrusted(err, fname);
 			return -EINVAL;
 		}
 		f->name = xstrdup(fname);
@@ -106,8 +114,9 @@ int mmp_backup_parse(const char *name, const char *text, size_t len, struct mmp_
 		goto out;
 	}
 	if (strcmp(json_object_get_string(v), CONVENE_VERSION) != 0) {
-		sb_printf(err, "FAILURE: backup %s was made by version %s; this is %s", name,
-			  json_object_get_string(v), CONVENE_VERSION);
+		sb_printf(err, "FAILURE: backup %s was made by version ", name);
+		put_untrusted(err, json_object_get_string(v));
+		sb_printf(err, "; this is %s", CONVENE_VERSION);
 		r = -ENOTSUP;
 		goto out;
 	}

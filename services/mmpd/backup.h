@@ -50,7 +50,9 @@ struct mmp_backup {
  * version, whose config is an object that migrates (cv_conf_migrate) and
  * whose files are names a backup carries with strict base64 contents, at
  * most MMP_BACKUP_FILES_MAX decoded bytes in all (and text at most
- * MMP_BACKUP_MAX bytes). name is only for the messages. Returns 0 and
+ * MMP_BACKUP_MAX bytes). name is only for the messages, which show what
+ * comes from the file (a file name, the version) escaped as "\xHH" where it
+ * is not printable text (sb_put_escaped). Returns 0 and
  * fills *ret, or a negative errno with one "FAILURE: ..." line (no
  * newline) appended to err: -EINVAL for what is not a valid backup,
  * -ENOTSUP for another version, -EFBIG for the caps. */
