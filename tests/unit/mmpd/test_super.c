@@ -61,7 +61,8 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Runs the loop until cond holds or ms have passed; the value of cond.
+/* Runs the loop until cond holds or ms have passed; the value of cond,
+ * which is evaluated once more at the end: it must stay true once it is.
  * The tick timer wakes the loop every 10 ms. */
 #define WAIT_UNTIL(cond, ms)                                                                       \
 	({                                                                                         \
