@@ -45,6 +45,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
@@ -104,12 +105,8 @@ static void discard_log(int level, const char *msg, void *opaque)
 static void put_file(const char *name, const char *text)
 {
 	char *p = xasprintf("%s/files/%s", tmpdir, name);
-	FILE *f = fopen(p, "w");
 
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
+	cv_file_write(p, text, strlen(text), 0640);
 	free(p);
 }
 

@@ -41,6 +41,7 @@
 #include "lib/mem.h"
 #include "services/mmpd/cmd_areas.h"
 #include "services/mmpd/mmpd.h"
+#include "tests/unit/mmpd/mmpd_test.h"
 #include "tests/unit/tap.h"
 
 #define SCALE "0.002"
@@ -48,8 +49,6 @@
 
 static char tmpdir[] = "/tmp/cv-ipc-XXXXXX";
 static struct mmpd d;
-static uv_timer_t tick;
-static struct strbuf logged = STRBUF_INIT;
 static char actions[64]; /* what mmpd_system_action was asked for */
 
 /* mmpd_main.c's, which this test does not link: what was asked is kept. */
@@ -58,43 +57,11 @@ void mmpd_system_action(struct mmpd *dd, const char *action)
 	snprintf(actions + strlen(actions), sizeof(actions) - strlen(actions), "%s;", action);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Runs the loop until cond holds or ms have passed; the value of cond,
- * which is evaluated once more at the end (it must be true again once it
- * was: reaped() shows how to wrap a call that is not).
- * The tick timer wakes the loop every 5 ms. */
-#define WAIT_UNTIL(cond, ms)                                                                       \
-	({                                                                                         \
-		uint64_t dl_ = now_ms() + (ms);                                                    \
-		while (!(cond) && now_ms() < dl_)                                                  \
-			uv_run(d.loop, UV_RUN_ONCE);                                               \
-		(cond);                                                                            \
-	})
-
-static void tick_cb(uv_timer_t *t)
-{
-}
+#define WAIT_UNTIL(cond, ms) TEST_WAIT(d.loop, cond, ms)
 
 static void log_sink(int level, const char *msg, void *opaque)
 {
 	mmpd_logstore_log(d.logs, "mmpd", level, msg);
-}
-
-static void capture(const char *line, void *opaque)
-{
-	sb_printf(&logged, "%s\n", line);
-}
-
-static bool logged_has(const char *s)
-{
-	return strstr(sb_str(&logged), s) != NULL;
 }
 
 /* --- a client in this process -------------------------------------------------------- */
@@ -128,9 +95,9 @@ static void client_close(struct client *c)
 static void client_write(struct client *c, const void *buf, size_t len)
 {
 	const char *p = buf;
-	uint64_t dl = now_ms() + 5000;
+	uint64_t dl = test_now_ms() + 5000;
 
-	while (len > 0 && now_ms() < dl) {
+	while (len > 0 && test_now_ms() < dl) {
 		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
 
 		if (n > 0) {
@@ -166,9 +133,9 @@ static bool client_poll(struct client *c)
 			c->eof = true;
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 		c->eof = true;
-	return c->rx.len >= 4 && c->rx.len >= 4 + ((size_t)c->rx.buf[0] << 24 |
-						    (size_t)c->rx.buf[1] << 16 |
-						    (size_t)c->rx.buf[2] << 8 | c->rx.buf[3]);
+	return c->rx.len >= 4 &&
+	       c->rx.len >= 4 + ((size_t)c->rx.buf[0] << 24 | (size_t)c->rx.buf[1] << 16 |
+				 (size_t)c->rx.buf[2] << 8 | c->rx.buf[3]);
 }
 
 /* The next message (caller puts it), or NULL after ms or at the end. */
@@ -267,15 +234,15 @@ static void test_run_commits(void)
 	cv_file_read(d.conf_path, CV_CONF_MAX, &disk, NULL);
 	ok(disk && strstr(disk, "\"hostname\":\"cms9\""), "and saved in config.json");
 	free(disk);
-	ok(logged_has("cli: User admin from 192.0.2.9:2222 issued command < hostname cms9>: "
-		      "permission granted"),
+	ok(test_logged_has("cli: User admin from 192.0.2.9:2222 issued command < hostname cms9>: "
+			   "permission granted"),
 	   "the audit line names the user, the address and the command");
 
 	out = ask_output("{\"op\":\"run\",\"line\":\"version\",\"from\":\"x; rm -rf /\"}", &status);
 	is_str(out, CONVENE_VERSION "\n", "a command that changes nothing");
 	free(out);
 	is_int(d.gen, gen + 1, "commits nothing");
-	ok(logged_has("cli: User admin from console issued command < version>"),
+	ok(test_logged_has("cli: User admin from console issued command < version>"),
 	   "a \"from\" that is no address counts as console");
 
 	out = ask_output("{\"op\":\"run\",\"line\":\"hostname bad_name!\"}", &status);
@@ -335,8 +302,8 @@ static void test_roles(void)
 	free(out);
 	ok(d.gen == gen && strcmp(cv_conf_get_str(d.doc, "hostname", ""), "cms9") == 0,
 	   "and nothing is committed");
-	ok(logged_has("cli: User aude from console issued command < hostname owned>: permission "
-		      "denied"),
+	ok(test_logged_has("cli: User aude from console issued command < hostname owned>: "
+			   "permission denied"),
 	   "the audit line says denied");
 	out = ask_output("{\"op\":\"run\",\"line\":\"version\",\"user\":\"aude\"}", &status);
 	is_str(out, CONVENE_VERSION "\n", "a command for every role runs for aude");
@@ -376,29 +343,31 @@ static void test_one_in_flight(void)
 	client_close(&c);
 }
 
+/* A new connection that sends len bytes is closed by mmpd, which logs
+ * why (NULL: no line to look for). */
+static void closes(const char *bytes, size_t len, const char *why, const char *what)
+{
+	struct client c;
+	bool opened = client_open(&c);
+
+	if (opened)
+		client_write(&c, bytes, len);
+	ok(opened && client_closed(&c, 5000), "%s", what);
+	if (why)
+		ok(test_logged_has(why), "and the log says why: %s", why);
+	client_close(&c);
+}
+
 static void test_bad_frames(void)
 {
 	struct client c, other;
 	json_object *r;
 
-	ok(client_open(&c), "a connection");
-	client_write(&c, "\0\0\0\5xxxxx", 9);
-	ok(client_closed(&c, 5000), "a frame that is not JSON closes it");
-	ok(logged_has("closing an IPC connection (uid 0) that sent a malformed frame"),
-	   "and the log says why");
-	client_close(&c);
-
-	ok(client_open(&c), "a connection");
-	client_write(&c, "\0\0\0\2[]", 6);
-	ok(client_closed(&c, 5000), "a frame that is JSON but no object closes it too");
-	client_close(&c);
-
-	ok(client_open(&c), "a connection");
-	client_write(&c, "\0\x20\0\0{", 5);
-	ok(client_closed(&c, 5000), "a frame announcing 2 MiB closes it at once");
-	ok(logged_has("closing an IPC connection (uid 0) that sent an oversized frame"),
-	   "and the log says why");
-	client_close(&c);
+	closes("\0\0\0\5xxxxx", 9, "closing an IPC connection (uid 0) that sent a malformed frame",
+	       "a frame that is not JSON closes the connection");
+	closes("\0\0\0\2[]", 6, NULL, "a frame that is JSON but no object closes it too");
+	closes("\0\x20\0\0{", 5, "closing an IPC connection (uid 0) that sent an oversized frame",
+	       "a frame announcing 2 MiB closes it at once");
 
 	/* Hang-up in the middle of a frame, and after a request whose
 	 * command is still to run. */
@@ -422,17 +391,13 @@ static void test_deadlines(void)
 {
 	struct client c;
 
-	ok(client_open(&c), "a connection");
-	client_write(&c, "\0\0\0\40{\"op\":", 10);
-	ok(client_closed(&c, 5000), "half a frame and silence: closed (frame deadline, scaled)");
-	ok(logged_has("closing an IPC connection (uid 0): a request did not arrive whole in time"),
-	   "and the log says why");
-	client_close(&c);
-
+	closes("\0\0\0\40{\"op\":", 10,
+	       "closing an IPC connection (uid 0): a request did not arrive whole in time",
+	       "half a frame and silence: closed (frame deadline, scaled)");
 	ok(client_open(&c), "a connection");
 	ok(!client_closed(&c, 500), "an idle connection stays open a while");
 	ok(client_closed(&c, 15000), "and is closed after the idle time (scaled)");
-	ok(logged_has("closing an IPC connection (uid 0): idle"), "the log says why");
+	ok(test_logged_has("closing an IPC connection (uid 0): idle"), "the log says why");
 	client_close(&c);
 }
 
@@ -469,7 +434,7 @@ static void test_follow(void)
 	(void)WAIT_UNTIL(false, 100);
 	cv_info("a line after the follower hung up");
 	r = ask("{\"op\":\"hello\"}");
-	ok(r && logged_has("a line after the follower hung up"),
+	ok(r && test_logged_has("a line after the follower hung up"),
 	   "a follower that hung up is dropped: the next line is written, mmpd answers");
 	json_object_put(r);
 }
@@ -510,7 +475,7 @@ static pid_t nobody_connects(int n, int *ret_held, int *ret_go)
 		for (int i = 0; i < n; i++)
 			fds[i] = cv_ipc_connect(d.socket_path);
 		/* Those mmpd refused are closed at once; the others stay. */
-		dl = now_ms() + 10000;
+		dl = test_now_ms() + 10000;
 		do {
 			open_n = 0;
 			for (int i = 0; i < n; i++) {
@@ -520,7 +485,7 @@ static pid_t nobody_connects(int n, int *ret_held, int *ret_go)
 					open_n++;
 			}
 			usleep(20000);
-		} while (open_n > 16 && now_ms() < dl);
+		} while (open_n > 16 && test_now_ms() < dl);
 		c = (char)open_n;
 		write(held[1], &c, 1);
 		read(go[0], &c, 1);
@@ -633,8 +598,7 @@ int main(int argc, char **argv)
 	mkdir(d.service_dir, 0755);
 	d.loop = xcalloc(1, sizeof(*d.loop));
 	uv_loop_init(d.loop);
-	uv_timer_init(d.loop, &tick);
-	uv_timer_start(&tick, tick_cb, 5, 5);
+	test_tick_start(d.loop, 5);
 	cv_log_open("mmpd");
 	if (mmpd_store_open(&d) < 0) {
 		printf("Bail out! mmpd_store_open failed\n");
@@ -642,7 +606,7 @@ int main(int argc, char **argv)
 	}
 	d.logs = mmpd_logstore_open(&d, d.log_path, 0, 0);
 	cv_log_set_sink(log_sink, NULL);
-	mmpd_logstore_follow(d.logs, capture, NULL);
+	mmpd_logstore_follow(d.logs, test_log_capture, NULL);
 	d.upload.dirfd = -1;
 	mmp_local_open(&d.upload, d.upload_dir, d.state_dir);
 	mmp_engine_init(mmp_areas, mmp_nareas);
@@ -667,8 +631,7 @@ int main(int argc, char **argv)
 	mmpd_jobs_stop(&d);
 	ok(WAIT_UNTIL(d.jobs == NULL, 15000), "every worker has ended");
 	mmpd_super_free(d.super);
-	uv_timer_stop(&tick);
-	uv_close((uv_handle_t *)&tick, NULL);
+	test_tick_stop();
 	for (int i = 0; i < 50 && uv_loop_alive(d.loop); i++)
 		uv_run(d.loop, UV_RUN_NOWAIT);
 	is_int(uv_loop_close(d.loop), 0, "every handle of the loop is closed");
@@ -677,26 +640,16 @@ int main(int argc, char **argv)
 	mmp_local_close(&d.upload);
 	{
 		/* What the test made, by name. */
-		const char *const files[] = { "state/config.json", "state/log/convene.log",
-					      "mmpd.sock" };
-		const char *const dirs[] = { "state/files", "state/log", "state/run", "state",
-					     "svc" };
+		static const char *const files[] = { "state/config.json", "state/log/convene.log",
+						     "mmpd.sock" };
+		static const char *const dirs[] = { "state/files", "state/log", "state/run",
+						    "state", "svc" };
 
-		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-			char *p = xasprintf("%s/%s", tmpdir, files[i]);
-
-			unlink(p);
-			free(p);
-		}
-		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-			char *p = xasprintf("%s/%s", tmpdir, dirs[i]);
-
-			rmdir(p);
-			free(p);
-		}
-		ok(rmdir(tmpdir) == 0, "the test leaves nothing behind");
+		ok(test_cleanup(tmpdir, files, sizeof(files) / sizeof(files[0]), dirs,
+				sizeof(dirs) / sizeof(dirs[0])),
+		   "the test leaves nothing behind");
 	}
 	json_object_put(d.doc);
-	sb_free(&logged);
+	sb_free(&test_logged);
 	return tap_done();
 }

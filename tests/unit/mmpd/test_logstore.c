@@ -24,6 +24,7 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "services/mmpd/mmpd.h"
+#include "tests/unit/mmpd/mmpd_test.h"
 #include "tests/unit/tap.h"
 
 static char tmpdir[] = "/tmp/cv-logstore-XXXXXX";
@@ -43,6 +44,15 @@ static char *slurp(const char *name)
 		text = xstrdup("");
 	free(p);
 	return text;
+}
+
+/* The file name under tmpdir holds want, and nothing else. */
+static void file_is(const char *name, const char *want, const char *what)
+{
+	char *text = slurp(name);
+
+	is_str(text, want, "%s", what);
+	free(text);
 }
 
 static bool exists(const char *name)
@@ -86,7 +96,7 @@ static void test_escaping(void)
 	};
 	struct mmpd_logstore *ls;
 	struct strbuf want = STRBUF_INIT;
-	char *p = path_of("esc/convene.log"), *text;
+	char *p = path_of("esc/convene.log");
 
 	ls = mmpd_logstore_open(&d, p, 0, 4);
 	ok(ls != NULL, "a store opens in a directory it makes");
@@ -94,22 +104,17 @@ static void test_escaping(void)
 		mmpd_logstore_write(ls, cases[i].in);
 		sb_printf(&want, "%s\n", cases[i].out);
 	}
-	text = slurp("esc/convene.log");
-	is_str(text, sb_str(&want), "every entry is one line, escaped as \\xHH where needed");
-	free(text);
+	file_is("esc/convene.log", sb_str(&want),
+		"every entry is one line, escaped as \\xHH where needed");
 	sb_reset(&want);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		/* Each case alone in a new file, for a readable failure. */
-		char *one;
-
 		unlink(p);
 		mmpd_logstore_reopen(ls);
 		mmpd_logstore_write(ls, cases[i].in);
-		one = slurp("esc/convene.log");
 		sb_reset(&want);
 		sb_printf(&want, "%s\n", cases[i].out);
-		is_str(one, sb_str(&want), "%s", cases[i].what);
-		free(one);
+		file_is("esc/convene.log", sb_str(&want), cases[i].what);
 	}
 	mmpd_logstore_close(ls);
 	{
@@ -143,7 +148,7 @@ static void test_stamped(void)
 static void test_rotation(void)
 {
 	static const char *const names[] = { "rot.log", "rot.log.1", "rot.log.2", "rot.log.3" };
-	char *p = path_of("rot.log"), *t0, *t1, *t2, line[64];
+	char *p = path_of("rot.log"), *t0, *t1, line[64];
 	struct mmpd_logstore *ls;
 
 	/* 24-byte lines (with the newline) under a 60-byte cap: two a file. */
@@ -152,17 +157,12 @@ static void test_rotation(void)
 		snprintf(line, sizeof(line), "line %02d of the rotation", i);
 		mmpd_logstore_write(ls, line);
 	}
-	t0 = slurp("rot.log");
-	t1 = slurp("rot.log.1");
-	t2 = slurp("rot.log.2");
-	is_str(t0, "line 06 of the rotation\n", "the newest line is in the live file");
-	is_str(t1, "line 04 of the rotation\nline 05 of the rotation\n",
-	       "the file rotated at the cap went to .1, whole lines only");
-	is_str(t2, "line 02 of the rotation\nline 03 of the rotation\n", "the one before to .2");
+	file_is("rot.log", "line 06 of the rotation\n", "the newest line is in the live file");
+	file_is("rot.log.1", "line 04 of the rotation\nline 05 of the rotation\n",
+		"the file rotated at the cap went to .1, whole lines only");
+	file_is("rot.log.2", "line 02 of the rotation\nline 03 of the rotation\n",
+		"the one before to .2");
 	ok(!exists("rot.log.3"), "with keep 2 there is no .3 (lines 00 and 01 are gone)");
-	free(t0);
-	free(t1);
-	free(t2);
 	mmpd_logstore_close(ls);
 
 	/* A line longer than the cap still goes in, alone in a fresh file. */
@@ -179,9 +179,7 @@ static void test_rotation(void)
 		ok(strlen(t0) == 100 && t0[0] == 'x', "a line over the cap is written whole, alone");
 		free(t0);
 	}
-	t1 = slurp("rot.log.1");
-	is_str(t1, "short\n", "after rotating what was there");
-	free(t1);
+	file_is("rot.log.1", "short\n", "after rotating what was there");
 	mmpd_logstore_close(ls);
 
 	/* keep 0: the old lines are dropped. */
@@ -189,10 +187,8 @@ static void test_rotation(void)
 	ls = mmpd_logstore_open(&d, p, 30, 0);
 	mmpd_logstore_write(ls, "first line, 20 bytes");
 	mmpd_logstore_write(ls, "second line");
-	t0 = slurp("rot.log");
-	is_str(t0, "second line\n", "keep 0 starts the file over");
+	file_is("rot.log", "second line\n", "keep 0 starts the file over");
 	ok(!exists("rot.log.1"), "and keeps no old file");
-	free(t0);
 	mmpd_logstore_close(ls);
 
 	/* The size of a file that was there counts. */
@@ -220,20 +216,17 @@ static void test_rotation(void)
 
 static void test_reopen(void)
 {
-	char *p = path_of("re.log"), *moved = path_of("re.log.outside"), *t;
+	char *p = path_of("re.log"), *moved = path_of("re.log.outside");
 	struct mmpd_logstore *ls = mmpd_logstore_open(&d, p, 0, 0);
 
 	mmpd_logstore_write(ls, "before");
 	ok(rename(p, moved) == 0, "an outside rotator moves the file");
 	mmpd_logstore_write(ls, "still to the old file");
-	t = slurp("re.log.outside");
-	is_str(t, "before\nstill to the old file\n", "until SIGHUP the store writes where it was");
-	free(t);
+	file_is("re.log.outside", "before\nstill to the old file\n",
+		"until SIGHUP the store writes where it was");
 	ok(mmpd_logstore_reopen(ls) == 0, "reopen (SIGHUP)");
 	mmpd_logstore_write(ls, "after");
-	t = slurp("re.log");
-	is_str(t, "after\n", "then into a new file of the old name");
-	free(t);
+	file_is("re.log", "after\n", "then into a new file of the old name");
 
 	/* The file cannot be opened: lines are lost, not queued, and the
 	 * store opens it again by itself once it can. */
@@ -243,9 +236,7 @@ static void test_reopen(void)
 	mmpd_logstore_write(ls, "lost");
 	ok(rmdir(p) == 0, "the directory goes away");
 	mmpd_logstore_write(ls, "found");
-	t = slurp("re.log");
-	is_str(t, "found\n", "the next write opens the file again");
-	free(t);
+	file_is("re.log", "found\n", "the next write opens the file again");
 	mmpd_logstore_close(ls);
 
 	/* Never through a link. */
@@ -436,12 +427,10 @@ int main(void)
 		/* Only what this test made, by name. */
 		static const char *const left[] = { "esc/convene.log", "stamp.log", "follow.log",
 						    "many.log" };
-		char *esc = path_of("esc");
+		static const char *const dirs[] = { "esc" };
 
-		remove_all(left, sizeof(left) / sizeof(left[0]));
-		rmdir(esc);
-		free(esc);
-		ok(rmdir(tmpdir) == 0, "the test leaves nothing behind");
+		ok(test_cleanup(tmpdir, left, sizeof(left) / sizeof(left[0]), dirs, 1),
+		   "the test leaves nothing behind");
 	}
 	return tap_done();
 }

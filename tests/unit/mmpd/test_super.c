@@ -18,8 +18,8 @@
  * CONVENE_BACKOFF_SCALE=0.05 (tests/helpers/test_hooks.c): back-off 25 ms
  * doubling to 1.5 s, and 3 s of health, well above the ~0.2 s svc_crashy
  * runs before it crashes, so that a loaded machine does not reset the
- * count. The stop timeout (5 s) is not scaled. Every wait is a bounded run of the loop; every process the test
- * starts itself is stopped by its pid.
+ * count. The stop timeout (5 s) is not scaled. Every wait is a bounded run
+ * of the loop; every process the test starts itself is stopped by its pid.
  */
 #include "config.h"
 
@@ -40,6 +40,7 @@
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "services/mmpd/mmpd.h"
+#include "tests/unit/mmpd/mmpd_test.h"
 #include "tests/unit/tap.h"
 
 #define SCALE "0.05"
@@ -50,41 +51,8 @@ static char tmpdir[] = "/tmp/cv-super-XXXXXX";
 static char crashy[PATH_MAX];
 static struct mmpd d;
 static uv_loop_t loop;
-static uv_timer_t tick;
-static struct strbuf logged = STRBUF_INIT;
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Runs the loop until cond holds or ms have passed; the value of cond,
- * which is evaluated once more at the end: it must stay true once it is.
- * The tick timer wakes the loop every 10 ms. */
-#define WAIT_UNTIL(cond, ms)                                                                       \
-	({                                                                                         \
-		uint64_t dl_ = now_ms() + (ms);                                                    \
-		while (!(cond) && now_ms() < dl_)                                                  \
-			uv_run(&loop, UV_RUN_ONCE);                                                \
-		(cond);                                                                            \
-	})
-
-static void tick_cb(uv_timer_t *t)
-{
-}
-
-static void capture(const char *line, void *opaque)
-{
-	sb_printf(&logged, "%s\n", line);
-}
-
-static bool logged_has(const char *s)
-{
-	return strstr(sb_str(&logged), s) != NULL;
-}
+#define WAIT_UNTIL(cond, ms) TEST_WAIT(&loop, cond, ms)
 
 static struct mmp_svc_state st(struct mmpd_super *s, const char *svc)
 {
@@ -168,7 +136,7 @@ static bool pid_gone(pid_t pid)
 
 static struct mmpd_super *super_new(void)
 {
-	sb_reset(&logged);
+	sb_reset(&test_logged);
 	return mmpd_super_new(&d);
 }
 
@@ -190,7 +158,7 @@ static void test_installed(void)
 	ok(!mmpd_super_installed(s, "callbridge"), "one whose program is not, is not");
 	ok(!mmpd_super_installed(s, "nosuch"), "nor is a service that does not exist");
 	is_int(mmpd_super_start(s, "callbridge"), -ENOENT, "starting it is -ENOENT");
-	ok(logged_has("service callbridge is not installed (no program "), "and says so");
+	ok(test_logged_has("service callbridge is not installed (no program "), "and says so");
 	is_int(mmpd_super_start(s, "nosuch"), -EINVAL, "starting an unknown service is -EINVAL");
 	is_int(mmpd_super_stop(s, "nosuch"), -EINVAL, "and so is stopping one");
 	super_free(s);
@@ -211,8 +179,8 @@ static void test_start_stop(void)
 	ok(v.wanted && !v.running && pid > 0, "it is wanted and starting, not yet running");
 	ok(WAIT_UNTIL(st(s, "turn").running, 10000), "running once it wrote READY");
 	snprintf(want, sizeof(want), "service turn is running (pid %d)", (int)pid);
-	ok(logged_has(want), "the log says so: %s", want);
-	ok(WAIT_UNTIL(logged_has(" turn: INFO : test service turn starting"), 5000),
+	ok(test_logged_has(want), "the log says so: %s", want);
+	ok(WAIT_UNTIL(test_logged_has(" turn: INFO : test service turn starting"), 5000),
 	   "the service's own lines are in the log under its name");
 	ok(read_pid(pidfile) == pid, "<state>/run/turn.pid holds its pid");
 	o = json_object_from_file(conf);
@@ -229,7 +197,7 @@ static void test_start_stop(void)
 	v = st(s, "turn");
 	ok(!v.wanted && !v.running && !v.failed, "not wanted, not running, not failed");
 	is_str(v.last_exit, "exited with status 0", "SIGTERM: it exited with status 0");
-	ok(logged_has("service turn stopped (exited with status 0)"), "the log says so");
+	ok(test_logged_has("service turn stopped (exited with status 0)"), "the log says so");
 	ok(access(pidfile, F_OK) < 0, "its pid file is gone");
 	ok(pid_gone(pid), "and so is the process");
 	free(pidfile);
@@ -241,7 +209,7 @@ static void test_start_stop(void)
 static size_t delays(const char *svc, double *ret, size_t max, unsigned *ret_last_restart)
 {
 	char *needle = xasprintf("service %s exited with status 3; restarting in ", svc);
-	const char *p = sb_str(&logged);
+	const char *p = sb_str(&test_logged);
 	size_t n = 0;
 
 	while ((p = strstr(p, needle)) != NULL && n < max) {
@@ -286,8 +254,8 @@ static void test_crash_backoff_give_up(void)
 		}
 	}
 	ok(doubling, "the delays double from %d ms up to %d ms", BACKOFF_FIRST_MS, BACKOFF_MAX_MS);
-	ok(logged_has("service turn failed: it stopped 8 times in a row, last exited with status "
-		      "3; not restarting it"),
+	ok(test_logged_has("service turn failed: it stopped 8 times in a row, last exited with "
+			   "status 3; not restarting it"),
 	   "the log says it is given up, and why");
 	v = st(s, "turn");
 	ok(v.failed && v.wanted && !v.running && v.pid == 0 && v.restarts == 7,
@@ -318,8 +286,8 @@ static void test_restart(void)
 	is_int(mmpd_super_restart(s, "turn"), 0, "restart turn");
 	ok(WAIT_UNTIL(st(s, "turn").running && st(s, "turn").pid != pid, 10000),
 	   "a new process runs");
-	ok(logged_has("service turn restarting") &&
-		   logged_has("service turn stopped (exited with status 0); starting it again"),
+	ok(test_logged_has("service turn restarting") &&
+		   test_logged_has("service turn stopped (exited with status 0); starting it again"),
 	   "after the old one stopped");
 	ok(pid_gone(pid), "the old one is gone");
 	mmpd_super_stop(s, "turn");
@@ -340,7 +308,7 @@ static void test_ignoreterm(void)
 	ok(!WAIT_UNTIL(st(s, "turn").pid == 0, 1000), "stop: SIGTERM does not end it");
 	ok(WAIT_UNTIL(st(s, "turn").pid == 0, 15000), "SIGKILL does, after the stop timeout");
 	is_str(st(s, "turn").last_exit, "killed by signal 9", "killed by signal 9");
-	ok(logged_has("service turn did not stop within 5 s; killing it"), "the log says why");
+	ok(test_logged_has("service turn did not stop within 5 s; killing it"), "the log says why");
 	ok(pid_gone(pid), "the process is gone");
 	control("turn", "ignoreterm", false);
 	super_free(s);
@@ -404,10 +372,10 @@ static pid_t start_stale(const char *prog, const char *svc)
 /* Reaps our child pid within ms: its wait status, or -1. */
 static int reap(pid_t pid, int ms)
 {
-	uint64_t dl = now_ms() + (uint64_t)ms;
+	uint64_t dl = test_now_ms() + (uint64_t)ms;
 	int status;
 
-	while (now_ms() < dl) {
+	while (test_now_ms() < dl) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 
 		if (r == pid)
@@ -429,8 +397,8 @@ static void test_stale(void)
 
 	stale = start_stale(prog, "turn");
 	/* Until it runs the service's program, its exe is this test's. */
-	ok(WAIT_UNTIL(runs_program(stale, crashy), 5000), "a turn runs with a pid file, as a "
-							   "killed mmpd leaves it");
+	ok(WAIT_UNTIL(runs_program(stale, crashy), 5000),
+	   "a turn runs with a pid file, as a killed mmpd leaves it");
 	/* A pid file of an installed service naming a process of another
 	 * program (this test): not touched. */
 	bystander = fork();
@@ -447,10 +415,10 @@ static void test_stale(void)
 	   "a service left running by a previous mmpd is killed at start");
 	snprintf(want, sizeof(want), "service turn (pid %d) was left running by a previous mmpd",
 		 (int)stale);
-	ok(logged_has(want), "and the log says so");
+	ok(test_logged_has(want), "and the log says so");
 	ok(access(pidfile, F_OK) < 0, "its pid file is gone");
-	ok(waitpid(bystander, &status, WNOHANG) == 0, "a pid file's process of another program "
-						     "is left alone");
+	ok(waitpid(bystander, &status, WNOHANG) == 0,
+	   "a pid file's process of another program is left alone");
 	ok(access(other, F_OK) < 0, "and that pid file is dropped");
 	kill(bystander, SIGKILL);
 	reap(bystander, 5000);
@@ -480,7 +448,7 @@ static void test_boot_shutdown(void)
 	cv_conf_set_bool(d.doc, "webadmin.enabled", true);
 	cv_conf_set_bool(d.doc, "callbridge.enabled", true);
 	mmpd_super_boot(s);
-	ok(logged_has("service callbridge is not installed"),
+	ok(test_logged_has("service callbridge is not installed"),
 	   "boot: an enabled service without its program is logged");
 	ok(WAIT_UNTIL(st(s, "turn").running && st(s, "webadmin").running, 10000),
 	   "boot starts the enabled services");
@@ -494,7 +462,7 @@ static void test_boot_shutdown(void)
 	ok(st(s, "turn").pid == 0 && st(s, "webadmin").pid == 0 && pid_gone(turn) &&
 		   pid_gone(web),
 	   "both are gone");
-	ok(logged_has("all services stopped"), "the log says so");
+	ok(test_logged_has("all services stopped"), "the log says so");
 	(void)WAIT_UNTIL(false, 200);
 	is_int(done_calls, 1, "done was called once");
 	is_int(mmpd_super_start(s, "turn"), -ECANCELED, "nothing starts after shutdown");
@@ -579,15 +547,14 @@ int main(int argc, char **argv)
 	install("turn");
 	install("webadmin");
 	uv_loop_init(&loop);
-	uv_timer_init(&loop, &tick);
-	uv_timer_start(&tick, tick_cb, 10, 10);
+	test_tick_start(&loop, 10);
 	d.loop = &loop;
 	d.state_dir = statedir;
 	d.service_dir = svcdir;
 	d.doc = cv_conf_new();
 	d.log_path = xasprintf("%s/log/convene.log", statedir);
 	d.logs = mmpd_logstore_open(&d, d.log_path, 0, 0);
-	mmpd_logstore_follow(d.logs, capture, NULL);
+	mmpd_logstore_follow(d.logs, test_log_capture, NULL);
 	d.upload.dirfd = -1;
 
 	test_installed();
@@ -600,13 +567,12 @@ int main(int argc, char **argv)
 	test_boot_shutdown();
 	test_free_running();
 
-	uv_timer_stop(&tick);
-	uv_close((uv_handle_t *)&tick, NULL);
+	test_tick_stop();
 	uv_run(&loop, UV_RUN_NOWAIT);
 	is_int(uv_loop_close(&loop), 0, "every handle of the loop is closed");
 	mmpd_logstore_close(d.logs);
 	json_object_put(d.doc);
-	sb_free(&logged);
+	sb_free(&test_logged);
 	{
 		/* What the test made, by name. */
 		static const char *const files[] = { "svc/convene-turn", "svc/convene-webadmin",
@@ -617,19 +583,9 @@ int main(int argc, char **argv)
 						     "state/run/turn.pid" };
 		static const char *const dirs[] = { "svc", "state/run", "state/log", "state" };
 
-		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-			char *p = xasprintf("%s/%s", tmpdir, files[i]);
-
-			unlink(p);
-			free(p);
-		}
-		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-			char *p = xasprintf("%s/%s", tmpdir, dirs[i]);
-
-			rmdir(p);
-			free(p);
-		}
-		ok(rmdir(tmpdir) == 0, "the test leaves nothing behind");
+		ok(test_cleanup(tmpdir, files, sizeof(files) / sizeof(files[0]), dirs,
+				sizeof(dirs) / sizeof(dirs[0])),
+		   "the test leaves nothing behind");
 	}
 	free(d.log_path);
 	free(svcdir);
