@@ -29,6 +29,7 @@
 #include "lib/file.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
+#include "services/mmpd/backup.h"
 #include "services/mmpd/cmd_areas.h"
 #include "services/mmpd/cmd_services.h"
 #include "services/mmpd/screen.h"
@@ -36,10 +37,6 @@
 
 #define MAX_SYSLOG 8
 #define SYSLOG_PORT 514
-/* Cap on the files one backup carries; the .bak holds them in base64
- * (4/3 of the size) plus the config document. */
-#define BACKUP_FILES_MAX (64u << 20)
-#define BACKUP_MAX (BACKUP_FILES_MAX / 3 * 4 + CV_CONF_MAX + (1u << 20))
 #define BACKUP_NAME_MAX 64
 #define DISK_WARN_PCT 90
 
@@ -293,14 +290,6 @@ static char *backup_name(const char *s)
 	return xstrndup(s, n);
 }
 
-/* Files a backup carries: regular files of the upload directory except
- * backups themselves and temporary files of atomic writes. */
-static bool backup_carries(const char *name)
-{
-	return name[0] != '.' && cv_parse_filename(name) == 0 && !has_suffix(name, ".bak") &&
-	       !has_suffix(name, ".tmp");
-}
-
 static int cmd_backup_snapshot(struct mmp_ctx *ctx)
 {
 	char *name = backup_name(mmp_arg(ctx, "name"));
@@ -333,16 +322,17 @@ static int cmd_backup_snapshot(struct mmp_ctx *ctx)
 		char *data = NULL, *enc;
 		size_t flen, elen;
 
-		if (!backup_carries(files[i].name))
+		if (!mmp_backup_carries(files[i].name))
 			continue;
-		if ((uint64_t)files[i].size > BACKUP_FILES_MAX - total) {
+		if ((uint64_t)files[i].size > MMP_BACKUP_FILES_MAX - total) {
 			mmp_fail(ctx,
 				 "FAILURE: the upload directory holds more than %u MiB; "
 				 "backup not written",
-				 BACKUP_FILES_MAX >> 20);
+				 MMP_BACKUP_FILES_MAX >> 20);
 			goto out;
 		}
-		r = mmp_upload_read(ctx->env, files[i].name, BACKUP_FILES_MAX - total, &data, &flen);
+		r = mmp_upload_read(ctx->env, files[i].name, MMP_BACKUP_FILES_MAX - total, &data,
+				    &flen);
 		if (r == -ENOENT)
 			continue; /* removed since it was listed */
 		if (r < 0) {
@@ -424,12 +414,6 @@ static bool can_act(const struct mmp_ctx *ctx)
 	return ctx->env && ctx->env->can_act;
 }
 
-struct restore_file {
-	const char *name;
-	unsigned char *data;
-	size_t len;
-};
-
 /* Replaces the contents of doc by those of src (deep copies). */
 static void doc_replace(json_object *doc, json_object *src)
 {
@@ -454,11 +438,9 @@ static void doc_replace(json_object *doc, json_object *src)
 static int cmd_backup_rollback(struct mmp_ctx *ctx)
 {
 	char *name = backup_name(mmp_arg(ctx, "name")), *bak = NULL, *text = NULL;
-	struct json_tokener *tok = NULL;
-	json_object *root = NULL, *v, *config = NULL, *files = NULL, *copy = NULL;
-	struct restore_file *rf = NULL;
-	size_t nrf = 0, len, total = 0;
-	char err[160];
+	struct strbuf err = STRBUF_INIT;
+	struct mmp_backup b = { 0 };
+	size_t len;
 	int r, ret = -1;
 
 	if (!name)
@@ -473,7 +455,7 @@ static int cmd_backup_rollback(struct mmp_ctx *ctx)
 		goto out;
 	}
 	bak = xasprintf("%s.bak", name);
-	r = mmp_upload_read(ctx->env, bak, BACKUP_MAX, &text, &len);
+	r = mmp_upload_read(ctx->env, bak, MMP_BACKUP_MAX, &text, &len);
 	if (r == -EPERM) {
 		/* mmpd_ops.c: a backup must come from mmpd or an admin. */
 		mmp_fail(ctx, "FAILURE: %s.bak was not written by mmpd or an admin user", name);
@@ -484,83 +466,30 @@ static int cmd_backup_rollback(struct mmp_ctx *ctx)
 		goto out;
 	}
 	/* Everything is checked before anything is written. */
-	tok = json_tokener_new();
-	root = json_tokener_parse_ex(tok, text, (int)len);
-	if (!root || json_tokener_get_parse_end(tok) != len ||
-	    !json_object_is_type(root, json_type_object) ||
-	    !json_object_object_get_ex(root, "product", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    strcmp(json_object_get_string(v), "convene") != 0 ||
-	    !json_object_object_get_ex(root, "version", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    !json_object_object_get_ex(root, "config", &config) ||
-	    !json_object_is_type(config, json_type_object) ||
-	    !json_object_object_get_ex(root, "files", &files) ||
-	    !json_object_is_type(files, json_type_object)) {
-		mmp_fail(ctx, "FAILURE: %s.bak is not a Convene backup", name);
+	if (mmp_backup_parse(name, text, len, &b, &err) < 0) {
+		mmp_fail(ctx, "%s", sb_str(&err));
 		goto out;
-	}
-	if (strcmp(json_object_get_string(v), CONVENE_VERSION) != 0) {
-		mmp_fail(ctx, "FAILURE: backup %s was made by version %s; this is %s", name,
-			 json_object_get_string(v), CONVENE_VERSION);
-		goto out;
-	}
-	if (json_object_deep_copy(config, &copy, NULL) != 0 ||
-	    cv_conf_migrate(copy, err, sizeof(err)) < 0) {
-		mmp_fail(ctx, "FAILURE: the configuration in %s.bak is not valid", name);
-		goto out;
-	}
-	rf = xcalloc(json_object_object_length(files) + 1, sizeof(*rf));
-	{
-		json_object_object_foreach(files, fname, fdata) {
-			size_t elen = json_object_is_type(fdata, json_type_string)
-					      ? (size_t)json_object_get_string_len(fdata)
-					      : 0;
-
-			if (backup_carries(fname) && json_object_is_type(fdata, json_type_string))
-				rf[nrf].data = xmalloc(elen / 4 * 3 + 1);
-			if (!rf[nrf].data ||
-			    cv_base64_decode(json_object_get_string(fdata), elen, rf[nrf].data,
-					     &rf[nrf].len) < 0) {
-				free(rf[nrf].data);
-				rf[nrf].data = NULL;
-				mmp_fail(ctx, "FAILURE: %s.bak has a bad entry for file %s", name,
-					 fname);
-				goto out;
-			}
-			rf[nrf].name = fname;
-			total += rf[nrf++].len;
-			if (total > BACKUP_FILES_MAX) {
-				mmp_fail(ctx, "FAILURE: %s.bak holds more than %u MiB of files",
-					 name, BACKUP_FILES_MAX >> 20);
-				goto out;
-			}
-		}
 	}
 	/* Files first: if the config commit fails afterwards, the files are
 	 * those of the backup and the config is the current one; a second
 	 * rollback completes it. Files present now but not in the backup
 	 * stay. */
-	for (size_t i = 0; i < nrf; i++) {
-		r = mmp_upload_write(ctx->env, rf[i].name, rf[i].data, rf[i].len, 0600, false);
+	for (size_t i = 0; i < b.nfiles; i++) {
+		r = mmp_upload_write(ctx->env, b.files[i].name, b.files[i].data, b.files[i].len,
+				     0600, false);
 		if (r < 0) {
-			mmp_fail(ctx, "FAILURE: cannot restore file %s: %s", rf[i].name,
+			mmp_fail(ctx, "FAILURE: cannot restore file %s: %s", b.files[i].name,
 				 strerror(-r));
 			goto out;
 		}
 	}
-	doc_replace(ctx->doc, copy);
+	doc_replace(ctx->doc, b.config);
 	ctx->changed = true;
 	snprintf(ctx->system_action, sizeof(ctx->system_action), "reboot");
 	ret = 0;
 out:
-	for (size_t i = 0; i < nrf; i++)
-		free(rf[i].data);
-	free(rf);
-	json_object_put(copy);
-	json_object_put(root);
-	if (tok)
-		json_tokener_free(tok);
+	mmp_backup_free(&b);
+	sb_free(&err);
 	free(text);
 	free(bak);
 	free(name);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include <uv.h>
 
 #include "lib/cmd.h"
@@ -105,6 +106,66 @@ json_object *mmpd_upload_names(struct mmpd *d);
  * one to send with the reply (-1: none; the caller sends and closes it). */
 json_object *mmpd_ops_call(struct mmpd *d, const struct mmpd_caller *who, const char *op,
 			   json_object *req, int in_fd, int *ret_fd);
+
+/* --- what clients and workers send, checked without I/O (mmpd_check.c) --- */
+/* Answers to a command's prompts a request may carry, the longest answer
+ * (and password of a login), and the longest "from". */
+#define MMPD_INPUT_MAX 8
+#define MMPD_ANSWER_MAX 1024
+#define MMPD_FROM_MAX 64
+/* The MMP user and role of a request on a connection of uid: root may act
+ * as any user ("user" in req, "admin" by default), any other uid is the
+ * user the system users applier gave it (mmpd_users_by_uid). -ENOENT when
+ * there is none. Reads d->doc and d->etc_dir only. */
+int mmpd_caller_of(struct mmpd *d, uid_t uid, json_object *req, struct mmpd_caller *ret);
+/* The request's "from" as the audit line and the login rules see it:
+ * "console", or "<address>:<port>" when it is one and fits size. */
+void mmpd_request_from(json_object *req, char *buf, size_t size);
+/* The answers in the request's "input" (borrowed from req): 0 when there
+ * is none, 1 with *ret_n of them, -EINVAL when it is not an array of at
+ * most max strings of at most MMPD_ANSWER_MAX bytes. */
+int mmpd_read_input(json_object *req, const char **input, size_t max, size_t *ret_n);
+/* What becomes of a "run" request of who for cmd (its line matched cmd). */
+enum mmpd_admit {
+	MMPD_ADMIT_RUN,		/* a worker runs it */
+	MMPD_ADMIT_PROMPTS,	/* the client is sent the command's prompts */
+	MMPD_ADMIT_DENIED,	/* "Permission denied": not for who's role */
+	MMPD_ADMIT_MUST_CHANGE, /* who must change the password first */
+	MMPD_ADMIT_BAD_ANSWERS, /* "input" is not one answer per prompt */
+};
+enum mmpd_admit mmpd_run_admit(json_object *doc, const struct mmpd_caller *who,
+			       const struct mmp_cmd *cmd, json_object *req, time_t now);
+/* May a worker's document doc replace committed? With any (an admin's
+ * command) whenever it is an object; otherwise only when nothing but
+ * user's own password and login records differ. */
+bool mmpd_change_allowed(json_object *committed, json_object *doc, const char *user, bool any);
+/* A worker's result of a command of who, checked against the committed
+ * document. Everything is borrowed from res. actions, system_action and
+ * follow apply only when the command does not fail: failed can still
+ * become true when the commit of doc fails. */
+#define MMPD_ACTIONS_MAX 8
+struct mmpd_result {
+	bool failed;		   /* status not 0, or refused */
+	bool refused;		   /* it changed what who may not: nothing is committed */
+	const char *output;	   /* NULL: none */
+	json_object *doc;	   /* the document to commit; NULL: unchanged */
+	struct {
+		const char *svc;   /* one of mmp_service_names */
+		enum mmp_svc_op op;
+	} actions[MMPD_ACTIONS_MAX];
+	size_t nactions;
+	const char *system_action; /* "reboot" or "shutdown" of an admin, or NULL */
+	bool follow;		   /* stream the log (admins and audit users) */
+};
+void mmpd_result_check(json_object *committed, const struct mmpd_caller *who, json_object *res,
+		       struct mmpd_result *ret);
+/* A worker's result of a login check of login_user: *ret_rc is the
+ * mmp_user_login() code it reports (-EIO when missing), *ret_doc the
+ * document to commit (borrowed from res; NULL: none). False when that
+ * document changed more than login_user's records: then *ret_rc is -EIO
+ * and *ret_doc NULL. */
+bool mmpd_login_result_check(json_object *committed, const char *login_user, json_object *res,
+			     int *ret_rc, json_object **ret_doc);
 
 /* --- jobs: the worker processes of commands and logins (mmpd_job.c,
  * mmpd_worker.c) --- */

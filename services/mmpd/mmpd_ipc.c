@@ -45,7 +45,6 @@
 #include "lib/parse.h"
 #include "services/mmpd/cmd_areas.h"
 #include "services/mmpd/mmpd.h"
-#include "services/mmpd/mmpd_users.h"
 #include "services/mmpd/users.h"
 
 /* Connections in all, and of one uid. */
@@ -57,9 +56,6 @@
 #define MMPD_IDLE_MS (30 * 60 * 1000)
 /* Output queued for one connection before it is cut off. */
 #define MMPD_QUEUE_MAX (4u << 20)
-/* Longest answer to a prompt, and the "from" of a request. */
-#define MAX_ANSWER 1024
-#define MAX_FROM 64
 
 struct conn;
 
@@ -71,7 +67,7 @@ struct run {
 	bool login;
 	json_object *req;      /* the request */
 	char *logged;	       /* the audit form of the line */
-	char from[MAX_FROM];
+	char from[MMPD_FROM_MAX];
 	char login_user[64];
 	struct mmpd_caller who;
 	uint64_t gen;	       /* d->gen when the worker was started */
@@ -255,53 +251,6 @@ static void conn_resume(struct conn *c)
 
 /* --- who is asking ------------------------------------------------------------------ */
 
-/* The MMP user and role of the caller: root may act as any user ("user" in
- * the request; "admin" by default, an administrator even when that account
- * was removed); anyone else is the user the uid was given to. */
-static int caller(struct conn *c, json_object *req, struct mmpd_caller *ret)
-{
-	const char *user = NULL;
-	json_object *v;
-
-	memset(ret, 0, sizeof(*ret));
-	ret->uid = c->uid;
-	if (c->uid == 0) {
-		user = "admin";
-		if (json_object_object_get_ex(req, "user", &v) &&
-		    json_object_is_type(v, json_type_string))
-			user = json_object_get_string(v);
-		if (cv_parse_username(user) < 0)
-			return -ENOENT;
-		snprintf(ret->user, sizeof(ret->user), "%s", user);
-		if (mmp_user_role(c->d->doc, user, &ret->role) < 0) {
-			if (strcmp(user, "admin") != 0)
-				return -ENOENT;
-			ret->role = MMP_ROLE_ADMIN;
-		}
-		return 0;
-	}
-	user = mmpd_users_by_uid(c->d, c->uid);
-	if (!user || mmp_user_role(c->d->doc, user, &ret->role) < 0)
-		return -ENOENT;
-	snprintf(ret->user, sizeof(ret->user), "%s", user);
-	return 0;
-}
-
-/* "from" as the audit line and the login rules see it: "console" or
- * "<address>:<port>" as mmp takes it from SSH_CLIENT (any local user can
- * claim any address there; it can never be more than an address). */
-static void request_from(json_object *req, char *buf, size_t size)
-{
-	const char *from = "console";
-	json_object *v;
-
-	if (json_object_object_get_ex(req, "from", &v) && json_object_is_type(v, json_type_string))
-		from = json_object_get_string(v);
-	if (strlen(from) >= size || !mmp_from_valid(from))
-		from = "console";
-	snprintf(buf, size, "%s", from);
-}
-
 static void audit(struct mmpd *d, const struct mmpd_caller *who, const char *from,
 		  const char *line, bool granted)
 {
@@ -361,44 +310,6 @@ static const char *res_str(json_object *res, const char *key)
 	return json_object_get_string(v);
 }
 
-/* Removes from a copy of doc what a non-admin may change of user's own
- * record: the password and its history, and the login records. */
-static json_object *without_own_fields(json_object *doc, const char *user)
-{
-	static const char *const own[] = { "hash",	    "history",	       "pw_changed",
-					   "must_change",   "last_login",      "last_login_from",
-					   "failed_logins", "locked",	       "unlocked" };
-	json_object *copy = NULL, *u;
-
-	if (json_object_deep_copy(doc, &copy, NULL) < 0)
-		return NULL;
-	u = mmp_user_get(copy, user);
-	for (size_t i = 0; u && i < sizeof(own) / sizeof(own[0]); i++)
-		json_object_object_del(u, own[i]);
-	return copy;
-}
-
-/* May this worker's document replace the committed one? An admin's
- * command may change anything (that is the admin's power); anyone else's,
- * and a login check, only the user's own password and login records. */
-static bool change_allowed(struct mmpd *d, const struct run *run, json_object *doc)
-{
-	const char *user = run->login ? run->login_user : run->who.user;
-	json_object *a, *b;
-	bool same;
-
-	if (!json_object_is_type(doc, json_type_object))
-		return false;
-	if (!run->login && (run->who.role & MMP_ROLE_ADMIN))
-		return true;
-	a = without_own_fields(d->doc, user);
-	b = without_own_fields(doc, user);
-	same = a && b && json_object_equal(a, b);
-	json_object_put(a);
-	json_object_put(b);
-	return same;
-}
-
 /* Applies and commits doc (taken); 0, or -1 with the reason in out. */
 static int commit_doc(struct mmpd *d, json_object *doc, struct strbuf *out)
 {
@@ -428,29 +339,15 @@ static int commit_doc(struct mmpd *d, json_object *doc, struct strbuf *out)
 	return rc < 0 ? -1 : 0;
 }
 
-static void do_actions(struct mmpd *d, json_object *acts)
+static void do_actions(struct mmpd *d, const struct mmpd_result *v)
 {
-	size_t n = json_object_is_type(acts, json_type_array) ? json_object_array_length(acts) : 0;
-
-	for (size_t i = 0; i < n && i < 8; i++) {
-		json_object *a = json_object_array_get_idx(acts, i);
-		const char *svc = res_str(a, "svc");
-		json_object *v;
-		int op = -1;
-		bool known = false;
-
-		if (json_object_object_get_ex(a, "op", &v) && json_object_is_type(v, json_type_int))
-			op = json_object_get_int(v);
-		for (size_t k = 0; svc && mmp_service_names[k]; k++)
-			known = known || strcmp(mmp_service_names[k], svc) == 0;
-		if (!known)
-			continue;
-		if (op == MMP_SVC_START)
-			mmpd_super_start(d->super, svc);
-		else if (op == MMP_SVC_STOP)
-			mmpd_super_stop(d->super, svc);
-		else if (op == MMP_SVC_RESTART)
-			mmpd_super_restart(d->super, svc);
+	for (size_t i = 0; i < v->nactions; i++) {
+		if (v->actions[i].op == MMP_SVC_START)
+			mmpd_super_start(d->super, v->actions[i].svc);
+		else if (v->actions[i].op == MMP_SVC_STOP)
+			mmpd_super_stop(d->super, v->actions[i].svc);
+		else if (v->actions[i].op == MMP_SVC_RESTART)
+			mmpd_super_restart(d->super, v->actions[i].svc);
 	}
 }
 
@@ -481,25 +378,21 @@ static bool run_retry(struct run *run, json_object *res)
 static void login_finish(struct run *run, json_object *res)
 {
 	struct mmpd *d = run->d;
-	json_object *v, *doc = NULL, *r;
+	json_object *doc, *r;
 	const char *msg = res_str(res, "msg");
-	int rc = -EIO;
+	int rc;
 
-	if (json_object_object_get_ex(res, "rc", &v) && json_object_is_type(v, json_type_int))
-		rc = json_object_get_int(v);
-	if (res_bool(res, "changed") && json_object_object_get_ex(res, "doc", &doc)) {
+	if (!mmpd_login_result_check(d->doc, run->login_user, res, &rc, &doc)) {
+		cv_err("a login check of %s changed more than its records; ignored",
+		       run->login_user);
+	} else if (doc) {
 		struct strbuf err = STRBUF_INIT;
 
 		/* Through the appliers like any change: a lockout reaches the
 		 * system's account files (--system-users) at once. */
-		if (!change_allowed(d, run, doc)) {
-			cv_err("a login check of %s changed more than its records; ignored",
-			       run->login_user);
-			rc = -EIO;
-		} else if (commit_doc(d, json_object_get(doc), &err) < 0) {
+		if (commit_doc(d, json_object_get(doc), &err) < 0)
 			cv_err("could not record the login of %s: %s", run->login_user,
 			       sb_str(&err));
-		}
 		sb_free(&err);
 	}
 	if (rc < 0 && rc != -EKEYEXPIRED) {
@@ -521,40 +414,27 @@ static void command_finish(struct run *run, json_object *res)
 {
 	struct mmpd *d = run->d;
 	struct strbuf out = STRBUF_INIT;
-	const char *action = res_str(res, "system_action"), *output = res_str(res, "output");
-	json_object *v, *doc = NULL, *r;
-	bool failed = true, follow = res_bool(res, "follow");
+	struct mmpd_result v;
+	json_object *r;
 
-	if (json_object_object_get_ex(res, "status", &v) && json_object_is_type(v, json_type_int))
-		failed = json_object_get_int(v) != 0;
-	sb_puts(&out, output ? output : "");
-	if (!failed && res_bool(res, "changed")) {
-		if (!json_object_object_get_ex(res, "doc", &doc) || !change_allowed(d, run, doc)) {
-			cv_err("a command of %s (%s) changed what its role may not; nothing "
-			       "was changed",
-			       run->who.user, run->logged);
-			sb_reset(&out);
-			sb_puts(&out, "FAILURE: internal error: the command changed what it may "
-				      "not; nothing was changed\n");
-			failed = true;
-		} else if (commit_doc(d, json_object_get(doc), &out) < 0) {
-			failed = true;
-		}
+	mmpd_result_check(d->doc, &run->who, res, &v);
+	sb_puts(&out, v.output ? v.output : "");
+	if (v.refused) {
+		cv_err("a command of %s (%s) changed what its role may not; nothing was changed",
+		       run->who.user, run->logged);
+		sb_reset(&out);
+		sb_puts(&out, "FAILURE: internal error: the command changed what it may "
+			      "not; nothing was changed\n");
+	} else if (v.doc && commit_doc(d, json_object_get(v.doc), &out) < 0) {
+		v.failed = true;
 	}
-	if (!failed)
-		do_actions(d, json_object_object_get(res, "actions"));
-	/* Reboot, shutdown and streaming are what admins (and audit users,
-	 * for the log) ask for; a worker cannot ask for them otherwise. */
-	if (failed || !action || !(run->who.role & MMP_ROLE_ADMIN) ||
-	    (strcmp(action, "reboot") != 0 && strcmp(action, "shutdown") != 0))
-		action = NULL;
-	if (!(run->who.role & (MMP_ROLE_ADMIN | MMP_ROLE_AUDIT)))
-		follow = false;
+	if (!v.failed)
+		do_actions(d, &v);
 	r = json_object_new_object();
-	json_object_object_add(r, "status", json_object_new_int(failed ? 1 : 0));
+	json_object_object_add(r, "status", json_object_new_int(v.failed ? 1 : 0));
 	json_object_object_add(r, "output", json_object_new_string(sb_str(&out)));
 	sb_free(&out);
-	if (follow && !failed && run->c) {
+	if (v.follow && !v.failed && run->c) {
 		json_object_object_add(r, "follow", json_object_new_boolean(true));
 		conn_send(run->c, r);
 		if (run->c && !run->c->closing && !run->c->following) {
@@ -566,8 +446,8 @@ static void command_finish(struct run *run, json_object *res)
 	}
 	/* After the reply, so that the operator sees the command's output
 	 * first. */
-	if (action)
-		mmpd_system_action(d, action);
+	if (v.system_action && !v.failed)
+		mmpd_system_action(d, v.system_action);
 }
 
 static void run_next_waiting(struct mmpd *d);
@@ -717,31 +597,6 @@ static struct run *run_new(struct conn *c, json_object *req, const struct mmpd_c
 
 /* --- the requests ------------------------------------------------------------------ */
 
-static int read_input(json_object *req, const char **input, size_t max, size_t *ret_n)
-{
-	json_object *arr;
-	size_t n;
-
-	*ret_n = 0;
-	if (!json_object_object_get_ex(req, "input", &arr))
-		return 0;
-	if (!json_object_is_type(arr, json_type_array))
-		return -EINVAL;
-	n = json_object_array_length(arr);
-	if (n > max)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		json_object *s = json_object_array_get_idx(arr, i);
-
-		if (!json_object_is_type(s, json_type_string) ||
-		    strlen(json_object_get_string(s)) > MAX_ANSWER)
-			return -EINVAL;
-		input[i] = json_object_get_string(s);
-	}
-	*ret_n = n;
-	return 1;
-}
-
 static size_t count_prompts(const struct mmp_cmd *cmd)
 {
 	size_t n = 0;
@@ -771,12 +626,11 @@ static void handle_run(struct conn *c, json_object *req, const struct mmpd_calle
 		       const char *from)
 {
 	struct mmpd *d = c->d;
-	const char *line = "", *input[8];
+	const char *line = "";
 	struct strbuf err = STRBUF_INIT;
 	struct mmp_match m;
 	struct run *run;
 	json_object *v;
-	size_t nprompts, ninput;
 	char *logged;
 	int rc;
 
@@ -808,23 +662,22 @@ static void handle_run(struct conn *c, json_object *req, const struct mmpd_calle
 	}
 	sb_free(&err);
 	logged = audit_line(&m);
-	nprompts = count_prompts(m.cmd);
-	rc = read_input(req, input, sizeof(input) / sizeof(input[0]), &ninput);
-	if (!(m.cmd->roles & who->role)) {
+	switch (mmpd_run_admit(d->doc, who, m.cmd, req, cv_now())) {
+	case MMPD_ADMIT_DENIED:
 		audit(d, who, from, logged, false);
 		reply_text(c, 1, "Permission denied\n");
-	} else if (c->uid != 0 && strcmp(m.cmd->syntax, "passwd") != 0 &&
-		   mmp_user_must_change(d->doc, who->user, cv_now())) {
-		/* Checked here, not only by mmp: a client that skips the
-		 * change gets nothing else done. Root acting as a user (the
-		 * login paths, tests) is not held. */
+		break;
+	case MMPD_ADMIT_MUST_CHANGE:
 		audit(d, who, from, logged, false);
 		reply_text(c, 1, "Your password must be changed first: run passwd\n");
-	} else if (rc < 0 || (rc == 1 && ninput != nprompts)) {
+		break;
+	case MMPD_ADMIT_BAD_ANSWERS:
 		reply_text(c, 1, "Bad answers to the command's prompts\n");
-	} else if (nprompts && rc == 0) {
-		reply_prompts(c, m.cmd, nprompts);
-	} else {
+		break;
+	case MMPD_ADMIT_PROMPTS:
+		reply_prompts(c, m.cmd, count_prompts(m.cmd));
+		break;
+	case MMPD_ADMIT_RUN:
 		audit(d, who, from, logged, true);
 		run = run_new(c, req, who, from);
 		run->logged = logged;
@@ -859,7 +712,7 @@ static void handle_login(struct conn *c, json_object *req, const struct mmpd_cal
 	if (json_object_object_get_ex(req, "password", &v) &&
 	    json_object_is_type(v, json_type_string))
 		password = json_object_get_string(v);
-	if (!user || !password || cv_parse_username(user) < 0 || strlen(password) > MAX_ANSWER) {
+	if (!user || !password || cv_parse_username(user) < 0 || strlen(password) > MMPD_ANSWER_MAX) {
 		reply_text(c, 1, "Login incorrect\n");
 		return;
 	}
@@ -888,15 +741,15 @@ static void handle(struct conn *c, json_object *req)
 	struct mmpd *d = c->d;
 	const char *op = "", *line = "";
 	struct mmpd_caller who;
-	char from[MAX_FROM];
+	char from[MMPD_FROM_MAX];
 	json_object *v, *r;
 
 	if (json_object_object_get_ex(req, "op", &v) && json_object_is_type(v, json_type_string))
 		op = json_object_get_string(v);
 	if (json_object_object_get_ex(req, "line", &v) && json_object_is_type(v, json_type_string))
 		line = json_object_get_string(v);
-	request_from(req, from, sizeof(from));
-	if (strcmp(op, "login") != 0 && caller(c, req, &who) < 0) {
+	mmpd_request_from(req, from, sizeof(from));
+	if (strcmp(op, "login") != 0 && mmpd_caller_of(d, c->uid, req, &who) < 0) {
 		reply_text(c, 1, "Permission denied\n");
 		return;
 	}

@@ -43,6 +43,7 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
+#include "services/mmpd/backup.h"
 #include "services/mmpd/cmd_areas.h"
 #include "services/mmpd/mmpd.h"
 #include "services/mmpd/mmpd_users.h"
@@ -51,6 +52,7 @@
 /* Largest file a command writes: a backup of MMP_BACKUP_FILES_MAX of
  * files in base64 and the configuration. */
 #define MMPD_WRITE_MAX (96u << 20)
+_Static_assert(MMPD_WRITE_MAX >= MMP_BACKUP_MAX, "a backup snapshot must fit one write");
 
 /* --- the snapshot a command starts with -------------------------------------------- */
 

@@ -112,11 +112,12 @@ static void test_read(int dfd)
 	   "refuses a FIFO without blocking on it");
 	mkdirat(dfd, "dir", 0700);
 	ok(cv_file_read_at(dfd, "dir", 100, &buf, &len) == -EINVAL, "refuses a directory");
-	if (geteuid() == 0 && mknodat(dfd, "null", S_IFCHR | 0600, makedev(1, 3)) == 0)
+	if (mknodat(dfd, "null", S_IFCHR | 0600, makedev(1, 3)) == 0)
 		ok(cv_file_read_at(dfd, "null", 100, &buf, &len) == -EINVAL,
 		   "refuses a device node");
 	else
-		ok(1, "refuses a device node # SKIP needs root to make one");
+		skip("refuses a device node: cannot make one here (%s; needs root and CAP_MKNOD)",
+		     strerror(errno));
 	ok(cv_file_open_at(dfd, "plain", 100, &fd, NULL) == 0 && fcntl(fd, F_GETFL) >= 0 &&
 		   !(fcntl(fd, F_GETFL) & O_NONBLOCK),
 	   "an opened file is blocking again");

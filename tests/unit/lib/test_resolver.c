@@ -807,13 +807,18 @@ static void test_answer_cnames(void)
 	ok(cv_dns_answer_cnames((const unsigned char *)m.buf, m.len, "a.example.com", c, 1, &n) ==
 			   0 && n == 1,
 	   "cut at max links");
-	for (size_t cut = 0; cut < m.len; cut++)
-		if (cv_dns_answer_cnames((const unsigned char *)m.buf, cut, "a.example.com", c,
-					 CV_DNS_CNAME_MAX, &n) != -EBADMSG) {
-			ok(0, "a message cut at %zu bytes is refused", cut);
-			break;
+	{
+		size_t accepted = 0;
+
+		for (size_t cut = 0; cut < m.len; cut++) {
+			if (cv_dns_answer_cnames((const unsigned char *)m.buf, cut, "a.example.com",
+						 c, CV_DNS_CNAME_MAX, &n) == -EBADMSG)
+				continue;
+			if (accepted++ == 0)
+				diag("a message cut at %zu of %zu bytes was not refused", cut, m.len);
 		}
-	ok(1, "a message cut anywhere is refused");
+		is_int(accepted, 0, "a message cut anywhere (%zu places) is refused", m.len);
+	}
 	ok(cv_dns_answer_cnames(loopmsg, sizeof(loopmsg), "x", c, CV_DNS_CNAME_MAX, &n) ==
 		   -EBADMSG,
 	   "a compression pointer to itself is refused");
