@@ -187,6 +187,10 @@ static char *from_ssh_client(void)
 		sp2 = port + strlen(port);
 	if (sp2 == port)
 		return xstrdup("console");
+	/* "<ip>:<port>", an IPv6 address in brackets (RFC 5952 section 6),
+	 * as mmpd's mmp_from_valid() takes it. */
+	if (memchr(s, ':', (size_t)(sp1 - s)))
+		return xasprintf("[%.*s]:%.*s", (int)(sp1 - s), s, (int)(sp2 - port), port);
 	return xasprintf("%.*s:%.*s", (int)(sp1 - s), s, (int)(sp2 - port), port);
 }
 
