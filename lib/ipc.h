@@ -78,4 +78,14 @@ int cv_ipc_rx_next(struct cv_ipc_rx *rx, json_object **ret_msg);
 /* Connects to the mmpd socket; returns the fd or a negative errno. */
 int cv_ipc_connect(const char *path);
 
+/* One request and its reply over a fresh connection to path, all of it
+ * (connect, send, receive) within timeout_ms: the client of the login
+ * paths (mmp-login, the PAM module), which must never hang on a stuck or
+ * flooded mmpd. The reply may be at most max bytes. Never raises SIGPIPE.
+ * 0 and *ret_reply (the caller's), or -ETIMEDOUT, -EMSGSIZE, -EBADMSG (a
+ * bad frame, or the peer closed inside one), -EPIPE (closed before any
+ * reply) or the socket's errno (-ENOENT, -ECONNREFUSED...). */
+int cv_ipc_call(const char *path, json_object *req, int timeout_ms, size_t max,
+		json_object **ret_reply);
+
 #endif

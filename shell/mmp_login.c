@@ -39,6 +39,10 @@
 /* How long to wait for mmpd at boot, in seconds. */
 #define MMPD_WAIT 60
 #define FAIL_DELAY 2
+/* How long one request to mmpd may take (a login check hashes, and may
+ * look up the allowed hosts' names), and the largest reply taken. */
+#define MMPD_CALL_MS 30000
+#define REPLY_MAX 65536
 #define DEFAULT_MMP "/usr/bin/mmp"
 
 static const char *socket_path;
@@ -89,18 +93,14 @@ static int read_secret(const char *prompt, char buf[FIELD_MAX + 1])
 	return n;
 }
 
-/* One request and its reply over a fresh connection; NULL when mmpd is
- * unreachable. */
+/* One request and its reply over a fresh connection, bounded in time and
+ * size; NULL when mmpd is unreachable or does not answer. */
 static json_object *ask_mmpd(json_object *req)
 {
 	json_object *reply = NULL;
-	int fd = cv_ipc_connect(socket_path);
 
-	if (fd >= 0) {
-		if (cv_ipc_write(fd, req) < 0 || cv_ipc_read(fd, &reply) < 0)
-			reply = NULL;
-		close(fd);
-	}
+	if (cv_ipc_call(socket_path, req, MMPD_CALL_MS, REPLY_MAX, &reply) < 0)
+		reply = NULL;
 	json_object_put(req);
 	return reply;
 }
