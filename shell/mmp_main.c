@@ -170,6 +170,22 @@ static void __attribute__((noreturn)) die_lost(int err)
 
 /* ---- requests ---------------------------------------------------------- */
 
+static void print_output(json_object *reply);
+
+/* "user evict" logged this session out: mmpd says so in a last frame
+ * ({"evicted":true,"output":...}) and closes the connection. mmp ends
+ * then, rather than reconnect. Any other msg stays the caller's. */
+static void check_evicted(json_object *msg)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(msg, "evicted", &v) || !json_object_get_boolean(v))
+		return;
+	print_output(msg);
+	flush_stdout();
+	exit(MMP_EXIT_FAIL);
+}
+
 static char *from_ssh_client(void)
 {
 	/* SSH_CLIENT is "<ip> <port> <localport>". */
@@ -237,6 +253,7 @@ static json_object *recv_msg(void)
 	r = cv_ipc_read(g.fd, &msg);
 	if (r < 0)
 		die_lost(r);
+	check_evicted(msg);
 	return msg;
 }
 
@@ -249,9 +266,19 @@ static void reconnect_if_closed(void)
 	char c;
 	int fd;
 
-	if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP)) ||
-	    recv(g.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+	if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP)))
 		return;
+	/* Closed with a last frame waiting: "user evict" (check_evicted). */
+	if ((p.revents & POLLHUP) && recv(g.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1) {
+		json_object *msg = NULL;
+
+		if (cv_ipc_read(g.fd, &msg) == 0) {
+			check_evicted(msg);
+			json_object_put(msg);
+		}
+	} else if (recv(g.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) != 0) {
+		return;
+	}
 	fd = cv_ipc_connect(g.socket_path);
 	if (fd < 0)
 		die_lost(fd);
@@ -561,6 +588,7 @@ static int follow_stream(bool *stopped)
 		r = cv_ipc_read(g.fd, &msg);
 		if (r < 0)
 			die_lost(r);
+		check_evicted(msg);
 		line = get_str(msg, "line", &n);
 		if (line) {
 			put_text(line, n);

@@ -20,6 +20,12 @@ struct mmpd_super;
 struct mmpd_logstore;
 struct mmpd_job;
 struct mmpd_ipc;
+struct mmpd_sessions;
+
+/* The longest "from" of a request ("[<IPv6>%<zone>]:<port>" fits) and the
+ * longest terminal name of a login session. */
+#define MMPD_FROM_MAX 80
+#define MMPD_TTY_MAX 32
 
 /* The user mmpd's workers run as (mmpd_job.c): it owns nothing. */
 #define MMPD_HELPER_USER "convene-helper"
@@ -48,6 +54,7 @@ struct mmpd {
 	struct mmp_local_dir upload; /* the upload directory, for mmp_local_ops */
 	struct mmpd_ipc *ipc;	/* the clients (mmpd_ipc.c) */
 	struct mmpd_job *jobs;	/* workers running or being reaped */
+	struct mmpd_sessions *sessions; /* login sessions (mmpd_sessions.c) */
 	uid_t helper_uid;	/* MMPD_HELPER_USER */
 	gid_t helper_gid;
 	uv_signal_t sigterm, sigint, sighup;
@@ -94,6 +101,33 @@ int mmpd_fw_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc, st
 void mmpd_env_snapshot(struct mmpd *d, struct mmp_env *env);
 /* The upload directory's file names (for completion); caller puts. */
 json_object *mmpd_upload_names(struct mmpd *d);
+/* The entry of env->logins for user, added when missing; NULL when user
+ * is not a valid name or the table is full. */
+struct mmp_login *mmpd_env_login(struct mmp_env *env, const char *user);
+
+/* --- login sessions (mmpd_sessions.c) ---
+ * Recorded by the login programs (the PAM module, mmp-login) through the
+ * IPC ops session_open and session_close; in memory only. */
+/* Records a session of user from from (mmp_from_valid) on tty ("" for
+ * none) whose process is pid: *ret_id. -ESRCH when pid has no live
+ * process, -EINVAL for pid 0 or 1, -ENOSPC when too many are open. */
+int mmpd_session_open(struct mmpd *d, const char *user, const char *from, const char *tty,
+		      pid_t pid, uint64_t *ret_id);
+/* Forgets session id; -ENOENT when there is none. */
+int mmpd_session_close(struct mmpd *d, uint64_t id);
+/* Forgets the sessions whose process has gone (its pid has no process,
+ * or one with another start time). */
+void mmpd_sessions_prune(struct mmpd *d);
+/* Adds the live sessions to env->logins. */
+void mmpd_sessions_count(struct mmpd *d, struct mmp_env *env);
+/* Ends every session of user: SIGHUP to its process, SIGKILL if it is
+ * still there a moment later, never to a process that only reuses the
+ * pid. Returns how many processes were signalled; the records are gone. */
+unsigned mmpd_sessions_evict(struct mmpd *d, const char *user);
+void mmpd_sessions_free(struct mmpd *d);
+/* The start time of process pid (clock ticks after boot, /proc/PID/stat);
+ * -ESRCH when there is no such process or it is a zombie. */
+int mmpd_proc_start(pid_t pid, unsigned long long *ret_start);
 
 /* --- the privileged operations (mmpd_ops.c) ---
  * One request of a worker: checks who may ask for op, does it and returns
@@ -141,6 +175,11 @@ int mmpd_helper_lookup(struct mmpd *d);
 /* --- IPC server (mmpd_ipc.c) --- */
 int mmpd_ipc_listen(struct mmpd *d);
 void mmpd_ipc_close(struct mmpd *d);
+/* Adds the connections of each MMP user's uid to env->logins. */
+void mmpd_ipc_count(struct mmpd *d, struct mmp_env *env);
+/* Tells the connections of user's uid that they are logged out and closes
+ * them; returns how many. */
+unsigned mmpd_ipc_evict(struct mmpd *d, const char *user);
 
 /* --- supervisor (mmpd_super.c) ---
  * Services are the programs "convene-<name>" in d->service_dir, started as

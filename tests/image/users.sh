@@ -92,6 +92,36 @@ else
 edge1 login: " "mmp-login refuses a wrong password"
 fi
 
+# user evict closes the mmp connections of the user's uid, and mmp ends
+# instead of reconnecting. dave's mmp runs under dave's uid, reading its
+# commands from a FIFO so that it stays connected until told otherwise.
+printf 'passwd\nDave.pw1\nDave.pw2\nDave.pw2\n' >"$CV_TMP/script"
+mmp_script "$CV_TMP/script" --user dave >/dev/null
+chmod 0711 "$CV_TMP" # the socket is reached through it
+mkfifo "$CV_TMP/dave.in"
+setpriv --reuid="$(pw_line dave | cut -d: -f3)" --regid=2000 --clear-groups -- \
+	"$MMP" --socket "$SOCK" <"$CV_TMP/dave.in" >"$CV_TMP/dave.out" 2>&1 &
+DAVE=$!
+cv_track "$DAVE"
+exec 7>"$CV_TMP/dave.in"
+listed=
+for _ in $(seq 1 100); do
+	listed=$(mmp_c "user list" | grep '^dave ')
+	case $listed in *yes) break ;; esac
+	sleep 0.1
+done
+tap_is "${listed##* }" yes "user list: a user with an mmp connection of its own uid is logged in"
+tap_is "$(mmp_c "user evict dave")" "Ended 0 sessions of dave
+Closed 1 mmp connection of dave" "user evict dave closes dave's connection"
+echo hostname >&7
+cv_wait_gone "$DAVE" 300
+wait "$DAVE"
+tap_is "$?:$(cat "$CV_TMP/dave.out")" "1:Logged out by an administrator" \
+	"dave's mmp ends with the notice, and its next command never runs"
+exec 7>&-
+cv_untrack "$DAVE"
+tap_is "$(mmp_c "user list" | grep -c '^dave .*yes$')" 0 "dave is no longer logged in"
+
 # A lock (failed logins) shows in shadow as "!" once the next change is
 # applied; user unlock takes it away.
 mmp_c "user rule max_failed_logins 1" >/dev/null
