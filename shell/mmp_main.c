@@ -18,6 +18,13 @@
  * the session ends unless the change succeeds. Such a user gets no
  * one-shot command (-c) and no script: the change needs a terminal. Root
  * acting as a user (--user, the tests, the sandbox) is not forced.
+ *
+ * Started as "passwd" (the image links /usr/bin/passwd to mmp), it changes
+ * the caller's password and ends: the forced change when one is due, else
+ * the ordinary "passwd". That is what sshd runs in a login whose password
+ * must be changed (PAM said PAM_NEW_AUTHTOK_REQD, pam_convene.so): on a
+ * terminal it execs /usr/bin/passwd instead of the shell, and the user
+ * logs in again afterwards; without one the login is refused.
  */
 #include "config.h"
 
@@ -1145,12 +1152,17 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *command = NULL;
-	bool keep_going = false;
+	bool keep_going = false, as_passwd = false;
 	int c, r, status;
 
 	setlocale(LC_CTYPE, "");
 	/* "-mmp": started as a login shell (sshd, login programs). */
 	g.login = argv[0] && argv[0][0] == '-';
+	if (argv[0]) {
+		const char *base = strrchr(argv[0], '/');
+
+		as_passwd = strcmp(base ? base + 1 : argv[0], "passwd") == 0;
+	}
 	while ((c = getopt_long(argc, argv, "c:ks:u:lhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -1203,6 +1215,20 @@ int main(int argc, char **argv)
 		return MMP_EXIT_CONN;
 	}
 
+	if (as_passwd) {
+		/* sshd runs it only on a terminal; a script could not answer. */
+		if (!g.tty) {
+			fprintf(stderr, "passwd: the password can only be changed on a terminal\n");
+			status = MMP_EXIT_FAIL;
+		} else {
+			status = password_due() ? forced_change(true)
+						: (run_command("passwd") == 0 ? MMP_EXIT_OK
+									      : MMP_EXIT_FAIL);
+		}
+		close(g.fd);
+		free(g.from);
+		return status;
+	}
 	if ((g.login || getuid() != 0) && password_due()) {
 		status = forced_change(g.tty && !command);
 		if (status != MMP_EXIT_OK) {
