@@ -160,6 +160,18 @@ static int ask(pam_handle_t *pamh, const struct args *a, json_object *req, int *
 	return 0;
 }
 
+/* What every stage does first: its arguments, and a request op for the
+ * user from PAM_RHOST. PAM_SUCCESS, or the code to return: fail_code
+ * when the request cannot be made. */
+static int begin(pam_handle_t *pamh, int argc, const char **argv, const char *op, int fail_code,
+		 struct args *ret_args, json_object **ret_req, const char **ret_user)
+{
+	if (parse_args(pamh, argc, argv, ret_args) < 0)
+		return PAM_SERVICE_ERR;
+	*ret_req = request(pamh, op, ret_user);
+	return *ret_req ? PAM_SUCCESS : fail_code;
+}
+
 static bool reply_bool(json_object *reply, const char *key)
 {
 	json_object *v;
@@ -175,11 +187,9 @@ int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **ar
 	struct args a;
 	int r, status;
 
-	if (parse_args(pamh, argc, argv, &a) < 0)
-		return PAM_SERVICE_ERR;
-	req = request(pamh, "login", &user);
-	if (!req)
-		return PAM_AUTH_ERR;
+	r = begin(pamh, argc, argv, "login", PAM_AUTH_ERR, &a, &req, &user);
+	if (r != PAM_SUCCESS)
+		return r;
 	r = pam_get_authtok(pamh, PAM_AUTHTOK, &password, NULL);
 	if (r != PAM_SUCCESS || !password) {
 		json_object_put(req);
@@ -208,11 +218,9 @@ int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct args a;
 	int status, r;
 
-	if (parse_args(pamh, argc, argv, &a) < 0)
-		return PAM_SERVICE_ERR;
-	req = request(pamh, "account", &user);
-	if (!req)
-		return PAM_PERM_DENIED;
+	r = begin(pamh, argc, argv, "account", PAM_PERM_DENIED, &a, &req, &user);
+	if (r != PAM_SUCCESS)
+		return r;
 	if (ask(pamh, &a, req, &status, &reply) < 0)
 		return PAM_AUTHINFO_UNAVAIL;
 	if (status != 0) {
@@ -238,13 +246,11 @@ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **ar
 	json_object *req, *reply = NULL, *v;
 	struct args a;
 	int64_t *id;
-	int status;
+	int status, r;
 
-	if (parse_args(pamh, argc, argv, &a) < 0)
-		return PAM_SERVICE_ERR;
-	req = request(pamh, "session_open", &user);
-	if (!req)
-		return PAM_SESSION_ERR;
+	r = begin(pamh, argc, argv, "session_open", PAM_SESSION_ERR, &a, &req, &user);
+	if (r != PAM_SUCCESS)
+		return r;
 	/* The caller is the session: sshd's monitor, which ends the session
 	 * when it gets SIGHUP. */
 	json_object_object_add(req, "pid", json_object_new_int64(getpid()));

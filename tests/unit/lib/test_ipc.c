@@ -371,6 +371,18 @@ static pid_t serve_one(int lfd, enum serve how)
 
 static void test_call(void)
 {
+	static const struct {
+		enum serve how;
+		int timeout_ms;
+		size_t max;
+		int want;
+		const char *what;
+	} fails[] = {
+		{ SERVE_HUGE, 30000, 64, -EMSGSIZE, "a reply larger than the cap: -EMSGSIZE" },
+		{ SERVE_HALF, 30000, 4096, -EBADMSG, "the peer closes inside the reply: -EBADMSG" },
+		{ SERVE_HANGUP, 30000, 4096, -EPIPE, "the peer closes without a reply: -EPIPE" },
+		{ SERVE_SILENT, 200, 4096, -ETIMEDOUT, "a peer that never answers: -ETIMEDOUT" },
+	};
 	char dir[] = "/tmp/cv-ipc-XXXXXX";
 	char path[128];
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -396,26 +408,12 @@ static void test_call(void)
 	json_object_put(back);
 	back = NULL;
 	waitpid(pid, &st, 0);
-
-	pid = serve_one(lfd, SERVE_HUGE);
-	is_int(cv_ipc_call(path, m, 30000, 64, &back), -EMSGSIZE,
-	       "call: a reply larger than the cap: -EMSGSIZE");
-	waitpid(pid, &st, 0);
-
-	pid = serve_one(lfd, SERVE_HALF);
-	is_int(cv_ipc_call(path, m, 30000, 4096, &back), -EBADMSG,
-	       "call: the peer closes inside the reply: -EBADMSG");
-	waitpid(pid, &st, 0);
-
-	pid = serve_one(lfd, SERVE_HANGUP);
-	is_int(cv_ipc_call(path, m, 30000, 4096, &back), -EPIPE,
-	       "call: the peer closes without a reply: -EPIPE");
-	waitpid(pid, &st, 0);
-
-	pid = serve_one(lfd, SERVE_SILENT);
-	is_int(cv_ipc_call(path, m, 200, 4096, &back), -ETIMEDOUT,
-	       "call: a peer that never answers: -ETIMEDOUT");
-	waitpid(pid, &st, 0);
+	for (size_t i = 0; i < sizeof(fails) / sizeof(fails[0]); i++) {
+		pid = serve_one(lfd, fails[i].how);
+		is_int(cv_ipc_call(path, m, fails[i].timeout_ms, fails[i].max, &back),
+		       fails[i].want, "call: %s", fails[i].what);
+		waitpid(pid, &st, 0);
+	}
 	ok(back == NULL, "call: nothing is returned on a failure");
 out:
 	if (lfd >= 0)
