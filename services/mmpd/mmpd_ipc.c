@@ -22,6 +22,12 @@
  *    connection is closed after MMPD_IDLE_MS, and a connection whose
  *    queued output passes MMPD_QUEUE_MAX (a `syslog follow` that stopped
  *    reading) is cut off.
+ *  - The requests of the login paths ("login", "account", "session_open",
+ *    "session_close": mmp-login and the PAM module) are root's only, act
+ *    for no MMP user, and are refused when their "from" is not an origin;
+ *    the checks run in workers like commands, the sessions are
+ *    mmpd_sessions.c's. "user evict" closes the connections of the user's
+ *    uid after a last {"evicted":true} frame (mmpd_ipc_evict).
  *  - A client may hang up at any instant: mmpd ignores SIGPIPE (mmpd_main.c),
  *    a write to a closed peer only closes the connection, and a command
  *    whose client left still completes and commits.
