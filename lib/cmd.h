@@ -172,6 +172,19 @@ struct mmp_ops {
 
 void mmp_upfiles_free(struct mmp_upfile *files, size_t n);
 
+/* Login names are at most this long (cv_parse_username). */
+#define MMP_USER_MAX 32
+/* Entries of mmp_env.logins: one per MMP user (services/mmpd/users.h
+ * MMP_USERS_MAX). */
+#define MMP_MAX_LOGINS 256
+
+/* One MMP user who is logged in, as mmpd saw it when the command started. */
+struct mmp_login {
+	char user[MMP_USER_MAX + 1];
+	unsigned sessions; /* login sessions mmpd recorded (console, SSH, SFTP) */
+	unsigned conns;	   /* mmp connections from the user's own uid */
+};
+
 /* What the handlers know of the system: the fixed operations and a
  * snapshot taken when the command started. Unit tests fill their own. */
 struct mmp_env {
@@ -183,6 +196,9 @@ struct mmp_env {
 	struct mmp_svc_state svc[MMP_MAX_SVC];
 	/* The command may ask for a reboot or shutdown (ctx->system_action). */
 	bool can_act;
+	/* Who is logged in ("user list", "user evict"), in no order. */
+	struct mmp_login logins[MMP_MAX_LOGINS];
+	size_t nlogins;
 };
 
 struct mmp_svc_action {
@@ -211,6 +227,9 @@ struct mmp_ctx {
 	/* "reboot" or "shutdown": carried out by mmpd once the change is
 	 * committed and the reply is sent ("" for none). */
 	char system_action[16];
+	/* A user whose login sessions and mmp connections mmpd ends once the
+	 * reply is sent ("user evict"; "" for none). */
+	char evict[MMP_USER_MAX + 1];
 };
 
 /* Compiles every table of areas (in "help" order); aborts on a malformed

@@ -3,10 +3,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ipc.h"
@@ -309,22 +312,177 @@ int cv_ipc_rx_next(struct cv_ipc_rx *rx, json_object **ret_msg)
 	return 1;
 }
 
+static int unix_addr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
 int cv_ipc_connect(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
+	struct sockaddr_un sun;
+	int fd, r = unix_addr(path, &sun);
 
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (r < 0)
+		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		int r = -errno;
-
+		r = -errno;
 		close(fd);
 		return r;
 	}
 	return fd;
+}
+
+/* --- one bounded request (the login programs) ------------------------------------ */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until fd has events (or an error) before deadline; -ETIMEDOUT. */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		int n;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0)
+			return 0;
+	}
+}
+
+/* Moves len bytes to (writing) or from the non-blocking fd before deadline. */
+static int io_deadline(int fd, void *buf, size_t len, bool writing, int64_t deadline)
+{
+	uint8_t *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = writing ? send(fd, p + done, len - done, MSG_NOSIGNAL)
+				    : recv(fd, p + done, len - done, 0);
+		int r;
+
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return -EPIPE;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		r = wait_fd(fd, writing ? POLLOUT : POLLIN, deadline);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A non-blocking connection to path before deadline. A listener whose
+ * backlog is full answers EAGAIN at once (Unix sockets do not wait): it is
+ * asked again until the deadline. */
+static int connect_deadline(const char *path, int64_t deadline)
+{
+	struct sockaddr_un sun;
+	int fd, r = unix_addr(path, &sun);
+
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			return fd;
+		r = -errno;
+		if (r == -EINTR)
+			continue;
+		if (r == -EINPROGRESS) {
+			socklen_t len = sizeof(int);
+			int err = 0;
+
+			r = wait_fd(fd, POLLOUT, deadline);
+			if (r == 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+				r = -errno;
+			else if (r == 0 && err)
+				r = -err;
+			if (r == 0)
+				return fd;
+			break;
+		}
+		if (r != -EAGAIN || now_ms() >= deadline)
+			break;
+		poll(NULL, 0, 10);
+	}
+	close(fd);
+	return r == -EAGAIN ? -ETIMEDOUT : r;
+}
+
+int cv_ipc_call(const char *path, json_object *req, int timeout_ms, size_t max,
+		json_object **ret_reply)
+{
+	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
+	uint8_t hdr[4], *body = NULL;
+	size_t len;
+	char *frame = cv_ipc_encode(req, &len);
+	json_object *o;
+	uint32_t n;
+	int fd, r;
+
+	if (len - 4 > CV_IPC_MAX) {
+		free(frame);
+		return -EMSGSIZE;
+	}
+	fd = connect_deadline(path, deadline);
+	if (fd < 0) {
+		free(frame);
+		return fd;
+	}
+	r = io_deadline(fd, frame, len, true, deadline);
+	free(frame);
+	if (r < 0)
+		goto out;
+	r = io_deadline(fd, hdr, 4, false, deadline);
+	if (r < 0)
+		goto out;
+	n = frame_len(hdr);
+	if (n > max || n > CV_IPC_MAX) {
+		r = -EMSGSIZE;
+		goto out;
+	}
+	body = xmalloc(n ? n : 1);
+	r = io_deadline(fd, body, n, false, deadline);
+	if (r < 0) {
+		r = r == -EPIPE ? -EBADMSG : r;
+		goto out;
+	}
+	o = parse_object(body, n);
+	if (!o) {
+		r = -EBADMSG;
+		goto out;
+	}
+	*ret_reply = o;
+out:
+	free(body);
+	close(fd);
+	return r;
 }

@@ -16,10 +16,19 @@
  *   {"op":"complete","line":L}          -> {"status":0,"matches":[..]} (candidates for the
  *                                          last token)
  *   {"op":"help","line":L}              -> {"status":0,"output":S} (the "?" listing)
- *   {"op":"login","user":U,"password":P} (root only: the console and SSH login)
+ * The login paths (root only: mmp-login on the console, the PAM module for
+ * SSH and SFTP; services/mmpd/README.md):
+ *   {"op":"login","user":U,"password":P,"from":F}
  *                                       -> {"status":0,"must_change":B} or {"status":1,...}
+ *   {"op":"account","user":U,"from":F}  -> the same, without a password
+ *   {"op":"session_open","user":U,"from":F,"pid":P,"tty":T}
+ *                                       -> {"status":0,"id":N}
+ *   {"op":"session_close","id":N}       -> {"status":0}
  * A root caller may add "user":NAME to act as that MMP user. Every request
- * may carry "from":"ip:port" (taken from SSH_CLIENT) for the audit line.
+ * may carry "from": "console", an address, or one with its port ("ip:port",
+ * "[ipv6]:port", as mmp takes it from SSH_CLIENT) for the audit line and
+ * the login rules. mmpd may end a connection with a last unrequested
+ * {"status":1,"output":S,"evicted":true} ("user evict").
  */
 #ifndef CV_IPC_H
 #define CV_IPC_H
@@ -77,5 +86,15 @@ int cv_ipc_rx_next(struct cv_ipc_rx *rx, json_object **ret_msg);
 
 /* Connects to the mmpd socket; returns the fd or a negative errno. */
 int cv_ipc_connect(const char *path);
+
+/* One request and its reply over a fresh connection to path, all of it
+ * (connect, send, receive) within timeout_ms: the client of the login
+ * paths (mmp-login, the PAM module), which must never hang on a stuck or
+ * flooded mmpd. The reply may be at most max bytes. Never raises SIGPIPE.
+ * 0 and *ret_reply (the caller's), or -ETIMEDOUT, -EMSGSIZE, -EBADMSG (a
+ * bad frame, or the peer closed inside one), -EPIPE (closed before any
+ * reply) or the socket's errno (-ENOENT, -ECONNREFUSED...). */
+int cv_ipc_call(const char *path, json_object *req, int timeout_ms, size_t max,
+		json_object **ret_reply);
 
 #endif

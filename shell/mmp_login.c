@@ -15,6 +15,14 @@
  * peer credentials. Without an account (an mmpd without --system-users),
  * mmp runs as root with --user NAME --login. Either way mmp forces the
  * password change before its first prompt when the password is due.
+ *
+ * The shell runs in a child: the parent records the login session with
+ * mmpd ({"op":"session_open"} with the child's pid, so that "user list"
+ * shows the user and "user evict" ends the shell with SIGHUP), waits for
+ * the child, closes the session and exits with the shell's status. It
+ * passes SIGHUP and SIGTERM on to the shell and ignores the terminal's
+ * SIGINT and SIGQUIT. A session mmpd does not record (it has too many)
+ * does not refuse the console: the console is the recovery path.
  */
 #include "config.h"
 
@@ -26,7 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -39,6 +49,10 @@
 /* How long to wait for mmpd at boot, in seconds. */
 #define MMPD_WAIT 60
 #define FAIL_DELAY 2
+/* How long one request to mmpd may take (a login check hashes, and may
+ * look up the allowed hosts' names), and the largest reply taken. */
+#define MMPD_CALL_MS 30000
+#define REPLY_MAX 65536
 #define DEFAULT_MMP "/usr/bin/mmp"
 
 static const char *socket_path;
@@ -89,18 +103,14 @@ static int read_secret(const char *prompt, char buf[FIELD_MAX + 1])
 	return n;
 }
 
-/* One request and its reply over a fresh connection; NULL when mmpd is
- * unreachable. */
+/* One request and its reply over a fresh connection, bounded in time and
+ * size; NULL when mmpd is unreachable or does not answer. */
 static json_object *ask_mmpd(json_object *req)
 {
 	json_object *reply = NULL;
-	int fd = cv_ipc_connect(socket_path);
 
-	if (fd >= 0) {
-		if (cv_ipc_write(fd, req) < 0 || cv_ipc_read(fd, &reply) < 0)
-			reply = NULL;
-		close(fd);
-	}
+	if (cv_ipc_call(socket_path, req, MMPD_CALL_MS, REPLY_MAX, &reply) < 0)
+		reply = NULL;
 	json_object_put(req);
 	return reply;
 }
@@ -175,7 +185,7 @@ static void __attribute__((noreturn)) fail(const char *what)
 }
 
 /* Becomes user and runs its shell; does not return. */
-static void __attribute__((noreturn)) start_session(const char *user)
+static void __attribute__((noreturn)) start_shell(const char *user)
 {
 	struct passwd *pw = getpwnam(user);
 	const char *term = getenv("TERM");
@@ -217,6 +227,79 @@ static void __attribute__((noreturn)) start_session(const char *user)
 		fail("chdir");
 	execl(pw->pw_shell, "-mmp", (char *)NULL);
 	fail(pw->pw_shell);
+}
+
+/* --- the session ------------------------------------------------------------ */
+
+static volatile pid_t shell_pid;
+
+static void pass_on(int sig)
+{
+	if (shell_pid > 0)
+		kill(shell_pid, sig);
+}
+
+/* Records the session of user whose process is pid: its id, or 0 when
+ * mmpd did not record it. */
+static int64_t session_open(const char *user, pid_t pid)
+{
+	json_object *req = request("session_open"), *reply, *v;
+	const char *tty = ttyname(STDIN_FILENO);
+	int64_t id = 0;
+
+	if (tty && strncmp(tty, "/dev/", 5) == 0)
+		tty += 5;
+	json_object_object_add(req, "user", json_object_new_string(user));
+	json_object_object_add(req, "pid", json_object_new_int64(pid));
+	json_object_object_add(req, "tty", json_object_new_string(tty ? tty : ""));
+	reply = ask_mmpd(req);
+	if (reply_status(reply) == 0 && json_object_object_get_ex(reply, "id", &v) &&
+	    json_object_is_type(v, json_type_int))
+		id = json_object_get_int64(v);
+	else
+		fprintf(stderr, "mmp-login: mmpd did not record the session\n");
+	json_object_put(reply);
+	return id;
+}
+
+static void session_close(int64_t id)
+{
+	json_object *req = request("session_close");
+
+	json_object_object_add(req, "id", json_object_new_int64(id));
+	json_object_put(ask_mmpd(req));
+}
+
+/* Runs user's shell in a child within a recorded session; returns the
+ * shell's exit status. */
+static int run_session(const char *user)
+{
+	struct sigaction pass = { .sa_handler = pass_on }, ign = { .sa_handler = SIG_IGN };
+	int64_t id;
+	pid_t pid;
+	int st = 0;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (pid == 0)
+		start_shell(user);
+	shell_pid = pid;
+	sigemptyset(&pass.sa_mask);
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGHUP, &pass, NULL);
+	sigaction(SIGTERM, &pass, NULL);
+	sigaction(SIGINT, &ign, NULL);
+	sigaction(SIGQUIT, &ign, NULL);
+	id = session_open(user, pid);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (id > 0)
+		session_close(id);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return WEXITSTATUS(st);
 }
 
 static void usage(FILE *f)
@@ -297,7 +380,7 @@ int main(int argc, char **argv)
 		explicit_bzero(password, sizeof(password));
 		if (r == 0) {
 			free(host);
-			start_session(user);
+			return run_session(user);
 		}
 		tries++;
 		sleep(FAIL_DELAY);

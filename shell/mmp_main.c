@@ -18,6 +18,13 @@
  * the session ends unless the change succeeds. Such a user gets no
  * one-shot command (-c) and no script: the change needs a terminal. Root
  * acting as a user (--user, the tests, the sandbox) is not forced.
+ *
+ * Started as "passwd" (the image links /usr/bin/passwd to mmp), it changes
+ * the caller's password and ends: the forced change when one is due, else
+ * the ordinary "passwd". That is what sshd runs in a login whose password
+ * must be changed (PAM said PAM_NEW_AUTHTOK_REQD, pam_convene.so): on a
+ * terminal it execs /usr/bin/passwd instead of the shell, and the user
+ * logs in again afterwards; without one the login is refused.
  */
 #include "config.h"
 
@@ -170,6 +177,22 @@ static void __attribute__((noreturn)) die_lost(int err)
 
 /* ---- requests ---------------------------------------------------------- */
 
+static void print_output(json_object *reply);
+
+/* "user evict" logged this session out: mmpd says so in a last frame
+ * ({"evicted":true,"output":...}) and closes the connection. mmp ends
+ * then, rather than reconnect. Any other msg stays the caller's. */
+static void check_evicted(json_object *msg)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(msg, "evicted", &v) || !json_object_get_boolean(v))
+		return;
+	print_output(msg);
+	flush_stdout();
+	exit(MMP_EXIT_FAIL);
+}
+
 static char *from_ssh_client(void)
 {
 	/* SSH_CLIENT is "<ip> <port> <localport>". */
@@ -187,6 +210,10 @@ static char *from_ssh_client(void)
 		sp2 = port + strlen(port);
 	if (sp2 == port)
 		return xstrdup("console");
+	/* "<ip>:<port>", an IPv6 address in brackets (RFC 5952 section 6),
+	 * as mmpd's mmp_from_valid() takes it. */
+	if (memchr(s, ':', (size_t)(sp1 - s)))
+		return xasprintf("[%.*s]:%.*s", (int)(sp1 - s), s, (int)(sp2 - port), port);
 	return xasprintf("%.*s:%.*s", (int)(sp1 - s), s, (int)(sp2 - port), port);
 }
 
@@ -233,6 +260,7 @@ static json_object *recv_msg(void)
 	r = cv_ipc_read(g.fd, &msg);
 	if (r < 0)
 		die_lost(r);
+	check_evicted(msg);
 	return msg;
 }
 
@@ -245,9 +273,19 @@ static void reconnect_if_closed(void)
 	char c;
 	int fd;
 
-	if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP)) ||
-	    recv(g.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+	if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP)))
 		return;
+	/* Closed with a last frame waiting: "user evict" (check_evicted). */
+	if ((p.revents & POLLHUP) && recv(g.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1) {
+		json_object *msg = NULL;
+
+		if (cv_ipc_read(g.fd, &msg) == 0) {
+			check_evicted(msg);
+			json_object_put(msg);
+		}
+	} else if (recv(g.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) != 0) {
+		return;
+	}
 	fd = cv_ipc_connect(g.socket_path);
 	if (fd < 0)
 		die_lost(fd);
@@ -557,6 +595,7 @@ static int follow_stream(bool *stopped)
 		r = cv_ipc_read(g.fd, &msg);
 		if (r < 0)
 			die_lost(r);
+		check_evicted(msg);
 		line = get_str(msg, "line", &n);
 		if (line) {
 			put_text(line, n);
@@ -1113,12 +1152,17 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *command = NULL;
-	bool keep_going = false;
+	bool keep_going = false, as_passwd = false;
 	int c, r, status;
 
 	setlocale(LC_CTYPE, "");
 	/* "-mmp": started as a login shell (sshd, login programs). */
 	g.login = argv[0] && argv[0][0] == '-';
+	if (argv[0]) {
+		const char *base = strrchr(argv[0], '/');
+
+		as_passwd = strcmp(base ? base + 1 : argv[0], "passwd") == 0;
+	}
 	while ((c = getopt_long(argc, argv, "c:ks:u:lhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -1171,6 +1215,20 @@ int main(int argc, char **argv)
 		return MMP_EXIT_CONN;
 	}
 
+	if (as_passwd) {
+		/* sshd runs it only on a terminal; a script could not answer. */
+		if (!g.tty) {
+			fprintf(stderr, "passwd: the password can only be changed on a terminal\n");
+			status = MMP_EXIT_FAIL;
+		} else {
+			status = password_due() ? forced_change(true)
+						: (run_command("passwd") == 0 ? MMP_EXIT_OK
+									      : MMP_EXIT_FAIL);
+		}
+		close(g.fd);
+		free(g.from);
+		return status;
+	}
 	if ((g.login || getuid() != 0) && password_due()) {
 		status = forced_change(g.tty && !command);
 		if (status != MMP_EXIT_OK) {

@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The user commands (spec/mmp.md section 5; area table mmp_area_user):
- * user add/del/list/info/expire/unlock/host/duty/rule and passwd. The
+ * user add/del/list/info/evict/expire/unlock/host/duty/rule and passwd. The
  * account logic lives in users.c; these handlers check the arguments
  * against the document, call it and render the screens.
  *
  * Decisions:
  * - Every error about a missing account reads `No such user "<name>"`.
- * - "user list" prints LOGGED IN "yes" only for the user running the
- *   command (certainly logged in); mmpd does not track other users'
- *   sessions yet, so they show "no". For the same reason "user evict" is
- *   not offered: it could not log anyone out.
+ * - "user list" prints LOGGED IN "yes" for a user with a login session
+ *   (console, SSH, SFTP: mmpd_sessions.c), with an mmp connection from the
+ *   user's own uid, or running the command; the snapshot of the command's
+ *   start (ctx->env->logins) says who.
+ * - "user evict" ends every login session of the user (its process gets
+ *   SIGHUP, then SIGKILL) and closes the user's mmp connections, which
+ *   tells mmp to end. mmpd does it once the reply is sent (ctx->evict), so
+ *   the count printed is that of the sessions open when the command
+ *   started. Evicting an account locks nothing: the user may log in again.
  * - "user unlock" of an account that is not locked succeeds quietly (it
  *   still resets the failure count).
  * - Successful commands print nothing, as MMP configuration commands do.
@@ -18,6 +23,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,6 +164,22 @@ static void column(struct mmp_ctx *ctx, const char *s, int w)
 	mmp_printf(ctx, "%s%*s", s, len < w ? w - len : 1, "");
 }
 
+/* What the snapshot knows of name's logins, or NULL. */
+static const struct mmp_login *login_of(const struct mmp_ctx *ctx, const char *name)
+{
+	for (size_t i = 0; ctx->env && i < ctx->env->nlogins; i++)
+		if (strcmp(ctx->env->logins[i].user, name) == 0)
+			return &ctx->env->logins[i];
+	return NULL;
+}
+
+static bool logged_in(const struct mmp_ctx *ctx, const char *name)
+{
+	const struct mmp_login *l = login_of(ctx, name);
+
+	return (ctx->user && strcmp(ctx->user, name) == 0) || (l && (l->sessions || l->conns));
+}
+
 static int cmd_list(struct mmp_ctx *ctx)
 {
 	json_object *names = mmp_users_names(ctx->doc);
@@ -177,7 +199,7 @@ static int cmd_list(struct mmp_ctx *ctx)
 		column(ctx, name, 16);
 		column(ctx, role ? role : "none", 10);
 		column(ctx, date, 17);
-		mmp_printf(ctx, "%s\n", ctx->user && strcmp(ctx->user, name) == 0 ? "yes" : "no");
+		mmp_printf(ctx, "%s\n", logged_in(ctx, name) ? "yes" : "no");
 	}
 	json_object_put(names);
 	return 0;
@@ -230,6 +252,23 @@ static int cmd_info(struct mmp_ctx *ctx)
 	sb_free(&hl);
 	duty = str_of(u, "duty");
 	mmp_screen_kv(&ctx->out, INFO_COL, "Duty hours", duty ? duty : "any");
+	return 0;
+}
+
+static int cmd_evict(struct mmp_ctx *ctx)
+{
+	const char *name = user_arg(ctx);
+	const struct mmp_login *l;
+
+	if (!need_user(ctx, name))
+		return -1;
+	l = login_of(ctx, name);
+	snprintf(ctx->evict, sizeof(ctx->evict), "%s", name);
+	mmp_printf(ctx, "Ended %u session%s of %s\n", l ? l->sessions : 0,
+		   l && l->sessions == 1 ? "" : "s", name);
+	if (l && l->conns)
+		mmp_printf(ctx, "Closed %u mmp connection%s of %s\n", l->conns,
+			   l->conns == 1 ? "" : "s", name);
 	return 0;
 }
 
@@ -442,6 +481,8 @@ static const struct mmp_cmd cmds[] = {
 	{ "user del <user>", "Deletes a user", MMP_ROLE_ADMIN, cmd_del, NULL },
 	{ "user list", "Lists the users", MMP_ROLE_ADMIN, cmd_list, NULL },
 	{ "user info <user>", "Shows a user's account details", MMP_ROLE_ADMIN, cmd_info, NULL },
+	{ "user evict <user>", "Logs a user out: ends every session and mmp connection",
+	  MMP_ROLE_ADMIN, cmd_evict, NULL },
 	{ "user expire <user>", "Forces a password change at the next login", MMP_ROLE_ADMIN,
 	  cmd_expire, NULL },
 	{ "user unlock <user>", "Unlocks a locked account", MMP_ROLE_ADMIN, cmd_unlock, NULL },

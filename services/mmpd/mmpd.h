@@ -22,6 +22,7 @@ struct mmpd_logstore;
 struct mmpd_job;
 struct mmpd_ipc;
 struct mmpd_fw;
+struct mmpd_sessions;
 
 /* The user mmpd's workers run as (mmpd_job.c): it owns nothing. */
 #define MMPD_HELPER_USER "convene-helper"
@@ -52,6 +53,7 @@ struct mmpd {
 	struct mmpd_fw *fw;	/* the firewall applier's state (mmpd_fw.c) */
 	bool appliance;		/* --appliance: reboot and shutdown act on the machine */
 	struct mmpd_job *jobs;	/* workers running or being reaped */
+	struct mmpd_sessions *sessions; /* login sessions (mmpd_sessions.c) */
 	uid_t helper_uid;	/* MMPD_HELPER_USER */
 	gid_t helper_gid;
 	uv_signal_t sigterm, sigint, sighup;
@@ -98,6 +100,33 @@ int mmpd_fw_apply(struct mmpd *d, json_object *old_doc, json_object *new_doc, st
 void mmpd_env_snapshot(struct mmpd *d, struct mmp_env *env);
 /* The upload directory's file names (for completion); caller puts. */
 json_object *mmpd_upload_names(struct mmpd *d);
+/* The entry of env->logins for user, added when missing; NULL when user
+ * is not a valid name or the table is full. */
+struct mmp_login *mmpd_env_login(struct mmp_env *env, const char *user);
+
+/* --- login sessions (mmpd_sessions.c) ---
+ * Recorded by the login programs (the PAM module, mmp-login) through the
+ * IPC ops session_open and session_close; in memory only. */
+/* Records a session of user from from (mmp_from_valid) on tty ("" for
+ * none) whose process is pid: *ret_id. -ESRCH when pid has no live
+ * process, -EINVAL for pid 0 or 1, -ENOSPC when too many are open. */
+int mmpd_session_open(struct mmpd *d, const char *user, const char *from, const char *tty,
+		      pid_t pid, uint64_t *ret_id);
+/* Forgets session id; -ENOENT when there is none. */
+int mmpd_session_close(struct mmpd *d, uint64_t id);
+/* Forgets the sessions whose process has gone (its pid has no process,
+ * or one with another start time). */
+void mmpd_sessions_prune(struct mmpd *d);
+/* Adds the live sessions to env->logins. */
+void mmpd_sessions_count(struct mmpd *d, struct mmp_env *env);
+/* Ends every session of user: SIGHUP to its process, SIGKILL if it is
+ * still there a moment later, never to a process that only reuses the
+ * pid. Returns how many processes were signalled; the records are gone. */
+unsigned mmpd_sessions_evict(struct mmpd *d, const char *user);
+void mmpd_sessions_free(struct mmpd *d);
+/* The start time of process pid (clock ticks after boot, /proc/PID/stat);
+ * -ESRCH when there is no such process or it is a zombie. */
+int mmpd_proc_start(pid_t pid, unsigned long long *ret_start);
 
 /* --- the privileged operations (mmpd_ops.c) ---
  * One request of a worker: checks who may ask for op, does it and returns
@@ -109,18 +138,48 @@ json_object *mmpd_ops_call(struct mmpd *d, const struct mmpd_caller *who, const 
 
 /* --- what clients and workers send, checked without I/O (mmpd_check.c) --- */
 /* Answers to a command's prompts a request may carry, the longest answer
- * (and password of a login), and the longest "from". */
+ * (and password of a login), the longest "from" ("[<IPv6>%<zone>]:<port>"
+ * fits) and the longest terminal name of a login session. */
 #define MMPD_INPUT_MAX 8
 #define MMPD_ANSWER_MAX 1024
-#define MMPD_FROM_MAX 64
+#define MMPD_FROM_MAX 80
+#define MMPD_TTY_MAX 32
+/* The requests a client may send (lib/ipc.h). */
+enum mmpd_req {
+	MMPD_REQ_HELLO,
+	MMPD_REQ_RUN,
+	MMPD_REQ_COMPLETE,
+	MMPD_REQ_HELP,
+	MMPD_REQ_UNFOLLOW,
+	MMPD_REQ_LOGIN,
+	MMPD_REQ_ACCOUNT,
+	MMPD_REQ_SESSION_OPEN,
+	MMPD_REQ_SESSION_CLOSE,
+	MMPD_REQ_COUNT
+};
+/* The request's "op": -EINVAL when it names none. */
+int mmpd_req_of(json_object *req, enum mmpd_req *ret);
+/* Is op one of the login paths' (login, account, session_open,
+ * session_close: mmp-login and the PAM module, which run as root)? */
+bool mmpd_req_login_path(enum mmpd_req op);
 /* The MMP user and role of a request on a connection of uid: root may act
  * as any user ("user" in req, "admin" by default), any other uid is the
  * user the system users applier gave it (mmpd_users_by_uid). -ENOENT when
  * there is none. Reads d->doc and d->etc_dir only. */
 int mmpd_caller_of(struct mmpd *d, uid_t uid, json_object *req, struct mmpd_caller *ret);
+/* Who asks for op on a connection of uid: for a request of the login
+ * paths, root only (-EPERM for any other uid), as the MMP user "login"
+ * with no role (its "user" is the one logging in); for any other,
+ * mmpd_caller_of. */
+int mmpd_req_caller(struct mmpd *d, enum mmpd_req op, uid_t uid, json_object *req,
+		   struct mmpd_caller *ret);
 /* The request's "from" as the audit line and the login rules see it:
- * "console", or "<address>:<port>" when it is one and fits size. */
-void mmpd_request_from(json_object *req, char *buf, size_t size);
+ * "console" when the request has none, or an address that fits size (with
+ * a port as mmp takes it from SSH_CLIENT, bare from the PAM module's
+ * PAM_RHOST: mmp_from_valid). -EINVAL, with "console" in buf, for
+ * anything else: a command's audit line shows "console" then, and a
+ * request of the login paths is refused. */
+int mmpd_request_from(json_object *req, char *buf, size_t size);
 /* The answers in the request's "input" (borrowed from req): 0 when there
  * is none, 1 with *ret_n of them, -EINVAL when it is not an array of at
  * most max strings of at most MMPD_ANSWER_MAX bytes. */
@@ -135,14 +194,40 @@ enum mmpd_admit {
 };
 enum mmpd_admit mmpd_run_admit(json_object *doc, const struct mmpd_caller *who,
 			       const struct mmp_cmd *cmd, json_object *req, time_t now);
+/* The "user" of a request of the login paths (borrowed from req): a valid
+ * user name (cv_parse_username), else NULL. */
+const char *mmpd_login_user(json_object *req);
+/* What a session_open request asks for (borrowed from req). */
+struct mmpd_session_req {
+	const char *user; /* who has a record in the document */
+	const char *tty;  /* "" for none */
+	pid_t pid;	  /* the session's process */
+};
+/* Why a session_open request is refused, in the order of the checks. */
+enum mmpd_session_check {
+	MMPD_SESSION_OK,
+	MMPD_SESSION_NO_USER,  /* "user" is no valid name with a record in doc */
+	MMPD_SESSION_BAD_FROM, /* from is NULL: its "from" is no origin */
+	MMPD_SESSION_BAD_TTY,  /* "tty" is not a short terminal name */
+	MMPD_SESSION_BAD_PID,  /* "pid" is not a number from 2 to INT32_MAX */
+};
+/* A session_open request from from (mmpd_request_from; NULL when that
+ * refused it) on a connection of process peer (SO_PEERCRED): the
+ * session's process is "pid", or peer when there is none; the terminal
+ * "tty" ("" when there is none) is at most MMPD_TTY_MAX characters of
+ * [A-Za-z0-9/._:-], nothing a log line could be made to show. *ret is set
+ * on MMPD_SESSION_OK only. */
+enum mmpd_session_check mmpd_session_open_check(json_object *doc, json_object *req,
+						const char *from, pid_t peer,
+						struct mmpd_session_req *ret);
 /* May a worker's document doc replace committed? With any (an admin's
  * command) whenever it is an object; otherwise only when nothing but
  * user's own password and login records differ. */
 bool mmpd_change_allowed(json_object *committed, json_object *doc, const char *user, bool any);
 /* A worker's result of a command of who, checked against the committed
- * document. Everything is borrowed from res. actions, system_action and
- * follow apply only when the command does not fail: failed can still
- * become true when the commit of doc fails. */
+ * document. Everything is borrowed from res. actions, system_action,
+ * evict and follow apply only when the command does not fail: failed can
+ * still become true when the commit of doc fails. */
 #define MMPD_ACTIONS_MAX 8
 struct mmpd_result {
 	bool failed;		   /* status not 0, or refused */
@@ -155,12 +240,14 @@ struct mmpd_result {
 	} actions[MMPD_ACTIONS_MAX];
 	size_t nactions;
 	const char *system_action; /* "reboot" or "shutdown" of an admin, or NULL */
+	const char *evict;	   /* user evict: a user name, of an admin, or NULL */
 	bool follow;		   /* stream the log (admins and audit users) */
 };
 void mmpd_result_check(json_object *committed, const struct mmpd_caller *who, json_object *res,
 		       struct mmpd_result *ret);
-/* A worker's result of a login check of login_user: *ret_rc is the
- * mmp_user_login() code it reports (-EIO when missing), *ret_doc the
+/* A worker's result of a login or an account check of login_user (both
+ * may change that user's records only): *ret_rc is the mmp_user_login()
+ * or mmp_user_account() code it reports (-EIO when missing), *ret_doc the
  * document to commit (borrowed from res; NULL: none). False when that
  * document changed more than login_user's records: then *ret_rc is -EIO
  * and *ret_doc NULL. */
@@ -205,6 +292,11 @@ int mmpd_helper_lookup(struct mmpd *d);
 /* --- IPC server (mmpd_ipc.c) --- */
 int mmpd_ipc_listen(struct mmpd *d);
 void mmpd_ipc_close(struct mmpd *d);
+/* Adds the connections of each MMP user's uid to env->logins. */
+void mmpd_ipc_count(struct mmpd *d, struct mmp_env *env);
+/* Tells the connections of user's uid that they are logged out and closes
+ * them; returns how many. */
+unsigned mmpd_ipc_evict(struct mmpd *d, const char *user);
 
 /* --- supervisor (mmpd_super.c) ---
  * Services are the programs "convene-<name>" in d->service_dir, started as

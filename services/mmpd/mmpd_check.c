@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * What clients and workers send mmpd, checked without I/O: the fields of
- * a client's request (who asks, from where, the answers to a command's
- * prompts, whether the command may run) and the result a worker sends back
- * (the document it changed, the services it asks for, reboot, shutdown
- * and the log stream). mmpd_ipc.c reads the socket, calls these and acts on
- * what they decide; the fuzz target tests/fuzz/ipcreq_fuzz.c calls them
- * with arbitrary requests and results. See README.md (Clients) for the
- * rules.
+ * a client's request (which request, who asks, from where, the answers to
+ * a command's prompts, whether the command may run, what a login session
+ * is) and the result a worker sends back (the document it changed, the
+ * services it asks for, reboot, shutdown, an eviction and the log stream,
+ * and the outcome of a login or account check). mmpd_ipc.c reads the
+ * socket, calls these and acts on what they decide; the fuzz target
+ * tests/fuzz/ipcreq_fuzz.c calls them with arbitrary requests and results.
+ * See README.md (Clients, IPC) for the rules.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "lib/parse.h"
@@ -38,6 +40,40 @@ static bool req_bool(json_object *o, const char *key)
 }
 
 /* --- the client's request -------------------------------------------------------------- */
+
+/* The requests, by enum mmpd_req. The login paths' are root's only and run
+ * for no MMP user: their "user" is the one logging in. */
+static const struct {
+	const char *name;
+	bool login_path;
+} requests[MMPD_REQ_COUNT] = {
+	[MMPD_REQ_HELLO] = { "hello", false },
+	[MMPD_REQ_RUN] = { "run", false },
+	[MMPD_REQ_COMPLETE] = { "complete", false },
+	[MMPD_REQ_HELP] = { "help", false },
+	[MMPD_REQ_UNFOLLOW] = { "unfollow", false },
+	[MMPD_REQ_LOGIN] = { "login", true },
+	[MMPD_REQ_ACCOUNT] = { "account", true },
+	[MMPD_REQ_SESSION_OPEN] = { "session_open", true },
+	[MMPD_REQ_SESSION_CLOSE] = { "session_close", true },
+};
+
+int mmpd_req_of(json_object *req, enum mmpd_req *ret)
+{
+	const char *name = req_str(req, "op");
+
+	for (size_t i = 0; name && i < MMPD_REQ_COUNT; i++)
+		if (strcmp(requests[i].name, name) == 0) {
+			*ret = (enum mmpd_req)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+bool mmpd_req_login_path(enum mmpd_req op)
+{
+	return requests[op].login_path;
+}
 
 /* Root may act as any user ("user" in the request; "admin" by default, an
  * administrator even when that account was removed); anyone else is the
@@ -69,15 +105,36 @@ int mmpd_caller_of(struct mmpd *d, uid_t uid, json_object *req, struct mmpd_call
 	return 0;
 }
 
-/* mmp takes "from" from SSH_CLIENT: any local user can claim any address
- * there, but it can never be more than an address. */
-void mmpd_request_from(json_object *req, char *buf, size_t size)
+int mmpd_req_caller(struct mmpd *d, enum mmpd_req op, uid_t uid, json_object *req,
+		   struct mmpd_caller *ret)
 {
-	const char *from = req_str(req, "from");
+	if (!mmpd_req_login_path(op))
+		return mmpd_caller_of(d, uid, req, ret);
+	if (uid != 0)
+		return -EPERM;
+	memset(ret, 0, sizeof(*ret));
+	ret->uid = uid;
+	snprintf(ret->user, sizeof(ret->user), "%s", "login");
+	return 0;
+}
 
-	if (!from || strlen(from) >= size || !mmp_from_valid(from))
-		from = "console";
+/* mmp takes "from" from SSH_CLIENT, the PAM module from PAM_RHOST: any
+ * local user can claim any address there, but it can never be more than
+ * an address. */
+int mmpd_request_from(json_object *req, char *buf, size_t size)
+{
+	const char *from = "console";
+	json_object *v;
+
+	if (json_object_object_get_ex(req, "from", &v)) {
+		from = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+		if (strlen(from) >= size || !mmp_from_valid(from)) {
+			snprintf(buf, size, "console");
+			return -EINVAL;
+		}
+	}
 	snprintf(buf, size, "%s", from);
+	return 0;
 }
 
 int mmpd_read_input(json_object *req, const char **input, size_t max, size_t *ret_n)
@@ -134,6 +191,49 @@ enum mmpd_admit mmpd_run_admit(json_object *doc, const struct mmpd_caller *who,
 	if (nprompts && rc == 0)
 		return MMPD_ADMIT_PROMPTS;
 	return MMPD_ADMIT_RUN;
+}
+
+/* A terminal name as a login program gives it ("pts/0", "ttyS0", "ssh"):
+ * short, and nothing a log line could be made to show. */
+static bool tty_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n <= MMPD_TTY_MAX &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._:-") == n;
+}
+
+const char *mmpd_login_user(json_object *req)
+{
+	const char *user = req_str(req, "user");
+
+	return user && cv_parse_username(user) == 0 ? user : NULL;
+}
+
+enum mmpd_session_check mmpd_session_open_check(json_object *doc, json_object *req,
+						const char *from, pid_t peer,
+						struct mmpd_session_req *ret)
+{
+	const char *user = mmpd_login_user(req), *tty = "";
+	int64_t pid = peer;
+	json_object *v;
+
+	if (json_object_object_get_ex(req, "tty", &v))
+		tty = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "?";
+	if (json_object_object_get_ex(req, "pid", &v))
+		pid = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0;
+	if (!user || !mmp_user_get(doc, user))
+		return MMPD_SESSION_NO_USER;
+	if (!from)
+		return MMPD_SESSION_BAD_FROM;
+	if (!tty_valid(tty))
+		return MMPD_SESSION_BAD_TTY;
+	if (pid <= 1 || pid > INT32_MAX)
+		return MMPD_SESSION_BAD_PID;
+	ret->user = user;
+	ret->tty = tty;
+	ret->pid = (pid_t)pid;
+	return MMPD_SESSION_OK;
 }
 
 /* --- the worker's result ------------------------------------------------------------- */
@@ -199,7 +299,7 @@ static void result_actions(json_object *acts, struct mmpd_result *ret)
 void mmpd_result_check(json_object *committed, const struct mmpd_caller *who, json_object *res,
 		       struct mmpd_result *ret)
 {
-	const char *action = req_str(res, "system_action");
+	const char *action = req_str(res, "system_action"), *evict = req_str(res, "evict");
 	json_object *v, *doc = NULL;
 
 	memset(ret, 0, sizeof(*ret));
@@ -225,9 +325,16 @@ void mmpd_result_check(json_object *committed, const struct mmpd_caller *who, js
 	if (action && (who->role & MMP_ROLE_ADMIN) &&
 	    (strcmp(action, "reboot") == 0 || strcmp(action, "shutdown") == 0))
 		ret->system_action = action;
+	/* So is an eviction (user evict): an admin's, of a user name. */
+	if (evict && (who->role & MMP_ROLE_ADMIN) && cv_parse_username(evict) == 0)
+		ret->evict = evict;
 	ret->follow = req_bool(res, "follow") && (who->role & (MMP_ROLE_ADMIN | MMP_ROLE_AUDIT));
 }
 
+/* A login check and an account check alike run for no MMP user, even when
+ * the user logging in is an admin: what they may change is that user's
+ * password and login records (failures, lock, last login) and nothing
+ * else. */
 bool mmpd_login_result_check(json_object *committed, const char *login_user, json_object *res,
 			     int *ret_rc, json_object **ret_doc)
 {

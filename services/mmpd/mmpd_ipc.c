@@ -22,6 +22,15 @@
  *    connection is closed after MMPD_IDLE_MS, and a connection whose
  *    queued output passes MMPD_QUEUE_MAX (a `syslog follow` that stopped
  *    reading) is cut off.
+ *  - The requests of the login paths ("login", "account", "session_open",
+ *    "session_close": mmp-login and the PAM module) are root's only, act
+ *    for no MMP user, and are refused when their "from" is not an origin;
+ *    the checks run in workers like commands, the sessions are
+ *    mmpd_sessions.c's. "user evict" closes the connections of the user's
+ *    uid after a last {"evicted":true} frame (mmpd_ipc_evict).
+ *  - What clients and workers send is checked by mmpd_check.c, without
+ *    I/O (which request, who asks, from where, whether a command may run,
+ *    what a worker's result may change); this file acts on its answers.
  *  - A client may hang up at any instant: mmpd ignores SIGPIPE (mmpd_main.c),
  *    a write to a closed peer only closes the connection, and a command
  *    whose client left still completes and commits.
@@ -45,6 +54,7 @@
 #include "lib/parse.h"
 #include "services/mmpd/cmd_areas.h"
 #include "services/mmpd/mmpd.h"
+#include "services/mmpd/mmpd_users.h"
 #include "services/mmpd/users.h"
 
 /* Connections in all, and of one uid. */
@@ -59,12 +69,19 @@
 
 struct conn;
 
+/* What a run is: a command, or a check of the login paths. */
+enum run_kind {
+	RUN_COMMAND,
+	RUN_LOGIN,   /* "login": the password and every account rule */
+	RUN_ACCOUNT, /* "account": the account rules without a password */
+};
+
 /* One request that runs in a worker: a command, or a login check. */
 struct run {
 	struct mmpd *d;
 	struct conn *c;	       /* NULL once the client left */
 	struct run *next_wait; /* waiting for a worker slot */
-	bool login;
+	enum run_kind kind;
 	json_object *req;      /* the request */
 	char *logged;	       /* the audit form of the line */
 	char from[MMPD_FROM_MAX];
@@ -77,9 +94,11 @@ struct run {
 struct conn {
 	uv_pipe_t pipe;
 	struct mmpd *d;
+	struct conn *prev, *next; /* in mmpd_ipc.conns, until closed */
 	struct cv_ipc_rx rx;
 	uv_timer_t timer; /* frame and idle deadlines */
 	uid_t uid;
+	pid_t pid;	  /* of the process that connected (SO_PEERCRED) */
 	struct run *run;  /* the request in flight */
 	bool following;
 	bool closing;
@@ -100,6 +119,7 @@ struct mmpd_ipc {
 	uv_pipe_t server;
 	uint64_t frame_ms, idle_ms; /* MMPD_FRAME_MS, MMPD_IDLE_MS (test builds scale them) */
 	unsigned nconns;
+	struct conn *conns; /* every open connection */
 	struct uid_count uids[MMPD_CONN_MAX];
 	size_t nuids;
 	struct run *wait_head, *wait_tail;
@@ -157,6 +177,12 @@ static void conn_close(struct conn *c)
 		c->run->c = NULL;
 	c->run = NULL;
 	ipc->nconns--;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ipc->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	uid_release(ipc, c->uid);
 	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
 	uv_close((uv_handle_t *)&c->pipe, conn_handle_closed);
@@ -375,15 +401,19 @@ static bool run_retry(struct run *run, json_object *res)
 	return true;
 }
 
-static void login_finish(struct run *run, json_object *res)
+/* The end of a login or account check: commits what it changed of the
+ * user's records (failures, lock, last login) and answers the login
+ * program. */
+static void check_finish(struct run *run, json_object *res)
 {
 	struct mmpd *d = run->d;
 	json_object *doc, *r;
 	const char *msg = res_str(res, "msg");
+	const char *what = run->kind == RUN_LOGIN ? "login" : "account check";
 	int rc;
 
 	if (!mmpd_login_result_check(d->doc, run->login_user, res, &rc, &doc)) {
-		cv_err("a login check of %s changed more than its records; ignored",
+		cv_err("a %s of %s changed more than its records; ignored", what,
 		       run->login_user);
 	} else if (doc) {
 		struct strbuf err = STRBUF_INIT;
@@ -391,19 +421,21 @@ static void login_finish(struct run *run, json_object *res)
 		/* Through the appliers like any change: a lockout reaches the
 		 * system's account files (--system-users) at once. */
 		if (commit_doc(d, json_object_get(doc), &err) < 0)
-			cv_err("could not record the login of %s: %s", run->login_user,
+			cv_err("could not record the %s of %s: %s", what, run->login_user,
 			       sb_str(&err));
 		sb_free(&err);
 	}
 	if (rc < 0 && rc != -EKEYEXPIRED) {
 		/* The reason goes to the log; the caller learns only that it
 		 * failed (no hint which accounts exist). */
-		cv_info("login of %s from %s refused: %s", run->login_user, run->from,
+		cv_info("%s of %s from %s refused: %s", what, run->login_user, run->from,
 			msg && msg[0] ? msg : "bad password");
 		reply_text(run->c, 1, "Login incorrect\n");
 		return;
 	}
-	cv_info("login of %s from %s", run->login_user, run->from);
+	/* An account check that passes is part of a login already logged. */
+	if (run->kind == RUN_LOGIN)
+		cv_info("login of %s from %s", run->login_user, run->from);
 	r = json_object_new_object();
 	json_object_object_add(r, "status", json_object_new_int(0));
 	json_object_object_add(r, "must_change", json_object_new_boolean(rc == -EKEYEXPIRED));
@@ -445,7 +477,13 @@ static void command_finish(struct run *run, json_object *res)
 		conn_send(run->c, r);
 	}
 	/* After the reply, so that the operator sees the command's output
-	 * first. */
+	 * first (an admin who evicts his own user too). */
+	if (v.evict && !v.failed) {
+		unsigned n = mmpd_sessions_evict(d, v.evict);
+		unsigned k = mmpd_ipc_evict(d, v.evict);
+
+		cv_info("user evict %s: ended %u sessions, closed %u connections", v.evict, n, k);
+	}
 	if (v.system_action && !v.failed)
 		mmpd_system_action(d, v.system_action);
 }
@@ -460,7 +498,7 @@ static void run_done(struct mmpd *d, json_object *res, const char *why, void *op
 	if (res && run_retry(run, res))
 		return;
 	if (!res) {
-		if (run->login) {
+		if (run->kind != RUN_COMMAND) {
 			reply_text(c, 1, "Login incorrect\n");
 		} else {
 			char *msg = xasprintf("FAILURE: the command did not complete: %s\n", why);
@@ -468,8 +506,8 @@ static void run_done(struct mmpd *d, json_object *res, const char *why, void *op
 			reply_text(c, 1, msg);
 			free(msg);
 		}
-	} else if (run->login) {
-		login_finish(run, res);
+	} else if (run->kind != RUN_COMMAND) {
+		check_finish(run, res);
 	} else {
 		command_finish(run, res);
 	}
@@ -502,6 +540,10 @@ static void run_wait(struct mmpd_ipc *ipc, struct run *run, bool first)
 	}
 }
 
+/* The job kinds of the worker (mmpd_worker.c), by run_kind. */
+static const char *const run_kinds[] = { [RUN_COMMAND] = "run", [RUN_LOGIN] = "login",
+					 [RUN_ACCOUNT] = "account" };
+
 /* The job as the worker gets it (mmpd_job_start): the committed document
  * as it is now, who asks, the request and the snapshot of the system. */
 static json_object *run_init(struct run *run)
@@ -510,14 +552,14 @@ static json_object *run_init(struct run *run)
 	json_object *init = json_object_new_object(), *v;
 	struct mmp_env env;
 
-	json_object_object_add(init, "kind", json_object_new_string(run->login ? "login" : "run"));
+	json_object_object_add(init, "kind", json_object_new_string(run_kinds[run->kind]));
 	json_object_object_add(init, "doc", json_object_get(d->doc));
 	json_object_object_add(init, "user", json_object_new_string(run->who.user));
 	json_object_object_add(init, "role", json_object_new_int((int)run->who.role));
 	json_object_object_add(init, "from", json_object_new_string(run->from));
-	if (run->login) {
+	if (run->kind != RUN_COMMAND) {
 		json_object_object_add(init, "login_user", json_object_new_string(run->login_user));
-		if (json_object_object_get_ex(run->req, "password", &v))
+		if (run->kind == RUN_LOGIN && json_object_object_get_ex(run->req, "password", &v))
 			json_object_object_add(init, "password", json_object_get(v));
 	} else {
 		if (json_object_object_get_ex(run->req, "line", &v))
@@ -526,6 +568,10 @@ static json_object *run_init(struct run *run)
 			json_object_object_add(init, "input", json_object_get(v));
 	}
 	mmpd_env_snapshot(d, &env);
+	/* Who is logged in ("user list", "user evict"): added here, so that
+	 * mmpd_ops.c needs nothing of the IPC server. */
+	mmpd_sessions_count(d, &env);
+	mmpd_ipc_count(d, &env);
 	json_object_object_add(init, "env", mmpd_env_to_json(&env));
 	return init;
 }
@@ -622,8 +668,8 @@ static void reply_prompts(struct conn *c, const struct mmp_cmd *cmd, size_t npro
 	conn_send(c, r);
 }
 
-static void handle_run(struct conn *c, json_object *req, const struct mmpd_caller *who,
-		       const char *from)
+static void op_run(struct conn *c, json_object *req, const struct mmpd_caller *who,
+		   const char *from)
 {
 	struct mmpd *d = c->d;
 	const char *line = "";
@@ -689,40 +735,116 @@ static void handle_run(struct conn *c, json_object *req, const struct mmpd_calle
 	mmp_match_free(&m);
 }
 
-/*
- * {"op":"login","user":U,"password":P} from root only (the console login
- * and the PAM module run as root): checks the password with every account
- * rule (lock, allowed hosts, duty hours, expiry, failure count) in a worker
- * and commits what the attempt changed (last login, failures, lockout).
- * Replies {"status":0,"must_change":bool} or {"status":1,"output":reason}.
- */
-static void handle_login(struct conn *c, json_object *req, const struct mmpd_caller *who,
-			 const char *from)
+/* A login or account check in a worker (the rules may look up the allowed
+ * hosts' names, and a password is hashed): kind and the user. */
+static void check_start(struct conn *c, json_object *req, const struct mmpd_caller *who,
+			const char *from, enum run_kind kind, const char *user)
 {
-	const char *user = NULL, *password = NULL;
-	struct run *run;
-	json_object *v;
+	struct run *run = run_new(c, req, who, from);
 
-	if (c->uid != 0) {
-		reply_text(c, 1, "Permission denied\n");
-		return;
-	}
-	if (json_object_object_get_ex(req, "user", &v) && json_object_is_type(v, json_type_string))
-		user = json_object_get_string(v);
-	if (json_object_object_get_ex(req, "password", &v) &&
-	    json_object_is_type(v, json_type_string))
-		password = json_object_get_string(v);
-	if (!user || !password || cv_parse_username(user) < 0 || strlen(password) > MMPD_ANSWER_MAX) {
-		reply_text(c, 1, "Login incorrect\n");
-		return;
-	}
-	run = run_new(c, req, who, from);
-	run->login = true;
+	run->kind = kind;
 	snprintf(run->login_user, sizeof(run->login_user), "%s", user);
 	run_start(run);
 }
 
-static void handle_hello(struct conn *c, const struct mmpd_caller *who)
+/*
+ * {"op":"login","user":U,"password":P,"from":F} (the console login and the
+ * PAM module's authentication): checks the password with every account
+ * rule (lock, allowed hosts, duty hours, expiry, failure count) in a worker
+ * and commits what the attempt changed (last login, failures, lockout).
+ * Replies {"status":0,"must_change":bool} or {"status":1,"output":reason}.
+ */
+static void op_login(struct conn *c, json_object *req, const struct mmpd_caller *who,
+		     const char *from)
+{
+	const char *user = mmpd_login_user(req), *password = NULL;
+	json_object *v;
+
+	if (json_object_object_get_ex(req, "password", &v) &&
+	    json_object_is_type(v, json_type_string))
+		password = json_object_get_string(v);
+	if (!user || !password || !from || strlen(password) > MMPD_ANSWER_MAX) {
+		reply_text(c, 1, "Login incorrect\n");
+		return;
+	}
+	check_start(c, req, who, from, RUN_LOGIN, user);
+}
+
+/*
+ * {"op":"account","user":U,"from":F} (the PAM module's account stage):
+ * the rules of a login without its password (lock, max_idle, allowed
+ * hosts, duty hours, then whether the password must be changed), in a
+ * worker like a login. Counts no failure. Replies as "login".
+ */
+static void op_account(struct conn *c, json_object *req, const struct mmpd_caller *who,
+		       const char *from)
+{
+	const char *user = mmpd_login_user(req);
+
+	if (!user || !from) {
+		reply_text(c, 1, "Login incorrect\n");
+		return;
+	}
+	check_start(c, req, who, from, RUN_ACCOUNT, user);
+}
+
+/*
+ * {"op":"session_open","user":U,"from":F,"pid":P,"tty":T} (the PAM
+ * module's session, mmp-login): records a login session of U whose
+ * process is P (default: the caller's own, SO_PEERCRED), for "user list"
+ * and "user evict" (mmpd_sessions.c); mmpd_session_open_check says which
+ * requests are refused. Replies {"status":0,"id":N}.
+ */
+static void op_session_open(struct conn *c, json_object *req, const struct mmpd_caller *who,
+			    const char *from)
+{
+	/* By enum mmpd_session_check. */
+	static const char *const refused[] = {
+		[MMPD_SESSION_NO_USER] = "No such user\n",
+		[MMPD_SESSION_BAD_FROM] = "Invalid from\n",
+		[MMPD_SESSION_BAD_TTY] = "Invalid tty\n",
+		[MMPD_SESSION_BAD_PID] = "Invalid pid\n",
+	};
+	struct mmpd_session_req s;
+	enum mmpd_session_check chk = mmpd_session_open_check(c->d->doc, req, from, c->pid, &s);
+	json_object *r;
+	uint64_t id;
+	int rc;
+
+	if (chk != MMPD_SESSION_OK) {
+		reply_text(c, 1, refused[chk]);
+		return;
+	}
+	rc = mmpd_session_open(c->d, s.user, from, s.tty, s.pid, &id);
+	if (rc < 0) {
+		reply_text(c, 1, rc == -ESRCH    ? "No such process\n"
+				 : rc == -ENOSPC ? "Too many sessions\n"
+						 : "Invalid pid\n");
+		return;
+	}
+	r = json_object_new_object();
+	json_object_object_add(r, "status", json_object_new_int(0));
+	json_object_object_add(r, "id", json_object_new_int64((int64_t)id));
+	conn_send(c, r);
+}
+
+/* {"op":"session_close","id":N}: forgets session N. */
+static void op_session_close(struct conn *c, json_object *req, const struct mmpd_caller *who,
+			     const char *from)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(req, "id", &v) || !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) <= 0 ||
+	    mmpd_session_close(c->d, (uint64_t)json_object_get_int64(v)) < 0) {
+		reply_text(c, 1, "No such session\n");
+		return;
+	}
+	reply_text(c, 0, "");
+}
+
+static void op_hello(struct conn *c, json_object *req, const struct mmpd_caller *who,
+		     const char *from)
 {
 	struct mmpd *d = c->d;
 	json_object *r = json_object_new_object();
@@ -736,58 +858,89 @@ static void handle_hello(struct conn *c, const struct mmpd_caller *who)
 	conn_send(c, r);
 }
 
+static const char *req_line(json_object *req)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(req, "line", &v) && json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return "";
+}
+
+static void op_complete(struct conn *c, json_object *req, const struct mmpd_caller *who,
+			const char *from)
+{
+	json_object *files = (who->role & (MMP_ROLE_ADMIN | MMP_ROLE_CRYPTO))
+				     ? mmpd_upload_names(c->d)
+				     : NULL;
+	json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "status", json_object_new_int(0));
+	json_object_object_add(r, "matches", mmp_complete(req_line(req), who->role, files));
+	json_object_put(files);
+	conn_send(c, r);
+}
+
+static void op_help(struct conn *c, json_object *req, const struct mmpd_caller *who,
+		    const char *from)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	mmp_help_next(req_line(req), who->role, &out);
+	reply_text(c, 0, sb_str(&out));
+	sb_free(&out);
+}
+
+static void op_unfollow(struct conn *c, json_object *req, const struct mmpd_caller *who,
+			const char *from)
+{
+	if (c->following)
+		mmpd_logstore_unfollow(c->d->logs, c);
+	c->following = false;
+	reply_text(c, 0, "");
+	conn_rearm(c);
+}
+
+/* The requests, by enum mmpd_req (mmpd_check.c has their names and says
+ * which are the login paths'). Those of the login paths get a NULL from
+ * when their "from" is not an origin, which refuses them, where a
+ * command's audit line would show "console". */
+static void (*const ipc_ops[MMPD_REQ_COUNT])(struct conn *c, json_object *req,
+					     const struct mmpd_caller *who, const char *from) = {
+	[MMPD_REQ_HELLO] = op_hello,
+	[MMPD_REQ_RUN] = op_run,
+	[MMPD_REQ_COMPLETE] = op_complete,
+	[MMPD_REQ_HELP] = op_help,
+	[MMPD_REQ_UNFOLLOW] = op_unfollow,
+	[MMPD_REQ_LOGIN] = op_login,
+	[MMPD_REQ_ACCOUNT] = op_account,
+	[MMPD_REQ_SESSION_OPEN] = op_session_open,
+	[MMPD_REQ_SESSION_CLOSE] = op_session_close,
+};
+
 static void handle(struct conn *c, json_object *req)
 {
-	struct mmpd *d = c->d;
-	const char *op = "", *line = "";
+	enum mmpd_req op;
 	struct mmpd_caller who;
 	char from[MMPD_FROM_MAX];
-	json_object *v, *r;
+	bool from_ok;
 
-	if (json_object_object_get_ex(req, "op", &v) && json_object_is_type(v, json_type_string))
-		op = json_object_get_string(v);
-	if (json_object_object_get_ex(req, "line", &v) && json_object_is_type(v, json_type_string))
-		line = json_object_get_string(v);
-	mmpd_request_from(req, from, sizeof(from));
-	if (strcmp(op, "login") != 0 && mmpd_caller_of(d, c->uid, req, &who) < 0) {
+	if (mmpd_req_of(req, &op) < 0) {
+		reply_text(c, 1, "Unknown request\n");
+		return;
+	}
+	from_ok = mmpd_request_from(req, from, sizeof(from)) == 0;
+	if (mmpd_req_caller(c->d, op, c->uid, req, &who) < 0) {
 		reply_text(c, 1, "Permission denied\n");
 		return;
 	}
-	if (strcmp(op, "hello") == 0) {
-		handle_hello(c, &who);
-	} else if (strcmp(op, "run") == 0) {
-		handle_run(c, req, &who, from);
-	} else if (strcmp(op, "complete") == 0) {
-		json_object *files = (who.role & (MMP_ROLE_ADMIN | MMP_ROLE_CRYPTO))
-					     ? mmpd_upload_names(d)
-					     : NULL;
-
-		r = json_object_new_object();
-		json_object_object_add(r, "status", json_object_new_int(0));
-		json_object_object_add(r, "matches", mmp_complete(line, who.role, files));
-		json_object_put(files);
-		conn_send(c, r);
-	} else if (strcmp(op, "help") == 0) {
-		struct strbuf out = STRBUF_INIT;
-
-		mmp_help_next(line, who.role, &out);
-		reply_text(c, 0, sb_str(&out));
-		sb_free(&out);
-	} else if (strcmp(op, "login") == 0) {
-		memset(&who, 0, sizeof(who));
-		who.uid = c->uid;
-		snprintf(who.user, sizeof(who.user), "%s", "login");
-		who.role = 0;
-		handle_login(c, req, &who, from);
-	} else if (strcmp(op, "unfollow") == 0) {
-		if (c->following)
-			mmpd_logstore_unfollow(d->logs, c);
-		c->following = false;
-		reply_text(c, 0, "");
-		conn_rearm(c);
-	} else {
-		reply_text(c, 1, "Unknown request\n");
+	if (!from_ok && mmpd_req_login_path(op)) {
+		cv_warn("a %s request gave an invalid origin; refused",
+			json_object_get_string(json_object_object_get(req, "op")));
+		ipc_ops[op](c, req, &who, NULL);
+		return;
 	}
+	ipc_ops[op](c, req, &who, from);
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -879,6 +1032,11 @@ static void accept_cb(uv_stream_t *server, int status)
 	if (u)
 		u->n++;
 	ipc->nconns++;
+	c->pid = cred.pid;
+	c->next = ipc->conns;
+	if (ipc->conns)
+		ipc->conns->prev = c;
+	ipc->conns = c;
 	uv_read_start((uv_stream_t *)&c->pipe, alloc_cb, read_cb);
 	conn_rearm(c);
 }
@@ -917,4 +1075,59 @@ void mmpd_ipc_close(struct mmpd *d)
 	if (!uv_is_closing((uv_handle_t *)&d->ipc->server))
 		uv_close((uv_handle_t *)&d->ipc->server, NULL);
 	unlink(d->socket_path);
+}
+
+/* --- who is connected ------------------------------------------------------------ */
+
+void mmpd_ipc_count(struct mmpd *d, struct mmp_env *env)
+{
+	struct mmpd_ipc *ipc = d->ipc;
+
+	/* One slot per uid: root acts for anybody and is nobody's login. */
+	for (size_t i = 0; ipc && i < ipc->nuids; i++) {
+		const char *user;
+		struct mmp_login *l;
+
+		if (ipc->uids[i].uid == 0 || ipc->uids[i].n == 0)
+			continue;
+		user = mmpd_users_by_uid(d, ipc->uids[i].uid);
+		l = user ? mmpd_env_login(env, user) : NULL;
+		if (l)
+			l->conns += ipc->uids[i].n;
+	}
+}
+
+unsigned mmpd_ipc_evict(struct mmpd *d, const char *user)
+{
+	struct mmpd_ipc *ipc = d->ipc;
+	struct conn *c, *next;
+	unsigned n = 0;
+
+	for (c = ipc ? ipc->conns : NULL; c; c = next) {
+		const char *u = c->uid ? mmpd_users_by_uid(d, c->uid) : NULL;
+		json_object *bye;
+		char *frame;
+		size_t len;
+		uv_buf_t buf;
+
+		next = c->next;
+		if (!u || strcmp(u, user) != 0 || c->closing)
+			continue;
+		/* mmp reconnects when a connection closes under it; this frame
+		 * tells it to end instead. Written now or never: what is
+		 * queued behind it would be cancelled by the close anyway. */
+		bye = json_object_new_object();
+		json_object_object_add(bye, "status", json_object_new_int(1));
+		json_object_object_add(bye, "output",
+				       json_object_new_string("Logged out by an administrator\n"));
+		json_object_object_add(bye, "evicted", json_object_new_boolean(true));
+		frame = cv_ipc_encode(bye, &len);
+		json_object_put(bye);
+		buf = uv_buf_init(frame, (unsigned)len);
+		uv_try_write((uv_stream_t *)&c->pipe, &buf, 1);
+		free(frame);
+		conn_close(c);
+		n++;
+	}
+	return n;
 }

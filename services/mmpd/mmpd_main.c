@@ -404,6 +404,7 @@ int main(int argc, char **argv)
 	mmpd_super_boot(d->super);
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	mmpd_super_free(d->super);
+	mmpd_sessions_free(d);
 	mmpd_logstore_close(d->logs);
 	json_object_put(d->doc);
 	uv_loop_close(d->loop);

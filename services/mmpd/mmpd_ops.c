@@ -35,6 +35,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -70,10 +71,27 @@ void mmpd_env_snapshot(struct mmpd *d, struct mmp_env *env)
 	env->can_act = true;
 }
 
+struct mmp_login *mmpd_env_login(struct mmp_env *env, const char *user)
+{
+	struct mmp_login *l;
+
+	if (cv_parse_username(user) < 0)
+		return NULL;
+	for (size_t i = 0; i < env->nlogins; i++)
+		if (strcmp(env->logins[i].user, user) == 0)
+			return &env->logins[i];
+	if (env->nlogins == MMP_MAX_LOGINS)
+		return NULL;
+	l = &env->logins[env->nlogins++];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->user, sizeof(l->user), "%s", user);
+	return l;
+}
+
 json_object *mmpd_env_to_json(const struct mmp_env *env)
 {
 	json_object *o = json_object_new_object(), *ifs = json_object_new_array(),
-		    *svcs = json_object_new_array();
+		    *svcs = json_object_new_array(), *logins = json_object_new_array();
 
 	for (int i = 0; i < 4; i++)
 		json_object_array_add(ifs, json_object_new_string(env->ifmap[i]));
@@ -93,6 +111,16 @@ json_object *mmpd_env_to_json(const struct mmp_env *env)
 	json_object_object_add(o, "ifmap", ifs);
 	json_object_object_add(o, "svc", svcs);
 	json_object_object_add(o, "can_act", json_object_new_boolean(env->can_act));
+	for (size_t i = 0; i < env->nlogins; i++) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "user", json_object_new_string(env->logins[i].user));
+		json_object_object_add(e, "sessions",
+				       json_object_new_int64(env->logins[i].sessions));
+		json_object_object_add(e, "conns", json_object_new_int64(env->logins[i].conns));
+		json_object_array_add(logins, e);
+	}
+	json_object_object_add(o, "logins", logins);
 	return o;
 }
 
@@ -101,6 +129,18 @@ static bool jbool(json_object *o, const char *key)
 	json_object *v;
 
 	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+/* A count of the snapshot: 0..UINT_MAX, 0 when missing or not a number. */
+static int64_t jcount(json_object *o, const char *key)
+{
+	json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return 0;
+	n = json_object_get_int64(v);
+	return n < 0 || n > UINT_MAX ? 0 : n;
 }
 
 void mmpd_env_from_json(json_object *o, struct mmp_env *env)
@@ -130,6 +170,20 @@ void mmpd_env_from_json(json_object *o, struct mmp_env *env)
 					 json_object_get_string(v));
 		}
 	env->can_act = jbool(o, "can_act");
+	if (json_object_object_get_ex(o, "logins", &v) && json_object_is_type(v, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			json_object *e = json_object_array_get_idx(v, i), *u;
+			struct mmp_login *l;
+
+			if (!json_object_object_get_ex(e, "user", &u) ||
+			    !json_object_is_type(u, json_type_string))
+				continue;
+			l = mmpd_env_login(env, json_object_get_string(u));
+			if (!l)
+				continue;
+			l->sessions = (unsigned)jcount(e, "sessions");
+			l->conns = (unsigned)jcount(e, "conns");
+		}
 }
 
 json_object *mmpd_upload_names(struct mmpd *d)

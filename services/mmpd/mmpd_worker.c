@@ -19,8 +19,9 @@
  *
  * Results:
  *   run:   {"status":0|1, "output", "changed", "doc" (when changed),
- *           "actions":[{"svc","op"}], "follow", "system_action"}
- *   login: {"rc": 0 or -errno of mmp_user_login(), "msg", "changed", "doc"}
+ *           "actions":[{"svc","op"}], "follow", "system_action", "evict"}
+ *   login, account: {"rc": 0 or -errno of mmp_user_login() or
+ *           mmp_user_account(), "msg", "changed", "doc" (when changed)}
  */
 #include "config.h"
 
@@ -48,6 +49,8 @@
 
 /* What a command's output may take of mmpd's reply frame to the client. */
 #define OUTPUT_MAX (CV_IPC_MAX - 4096)
+
+static void __attribute__((noreturn)) worker_fail(void);
 
 /* --- requests to mmpd ------------------------------------------------------------ */
 
@@ -288,25 +291,38 @@ static json_object *run_command(json_object *init, json_object *doc, const struc
 	json_object_object_add(res, "actions", acts);
 	json_object_object_add(res, "follow", json_object_new_boolean(ctx.follow));
 	json_object_object_add(res, "system_action", json_object_new_string(ctx.system_action));
+	json_object_object_add(res, "evict", json_object_new_string(ctx.evict));
 	mmp_ctx_free(&ctx);
 	mmp_match_free(&m);
 	return res;
 }
 
-/* A login check: the rules (lock, hosts with their name lookups, duty
- * hours, expiry) and the password hash, off mmpd's loop. */
-static json_object *run_login(json_object *init, json_object *doc)
+/* A login check ("login": the rules, with the allowed hosts' name
+ * lookups, and the password hash) or an account check ("account": the
+ * rules only), off mmpd's loop. The document goes back when the user's
+ * record changed. */
+static json_object *run_check(json_object *init, json_object *doc, bool password)
 {
-	json_object *res = json_object_new_object();
+	json_object *res = json_object_new_object(), *before = NULL, *u;
+	const char *user = init_str(init, "login_user", ""), *from = init_str(init, "from", "");
 	char msg[256] = "";
+	bool changed;
 	int rc;
 
-	rc = mmp_user_login(doc, init_str(init, "login_user", ""), init_str(init, "password", ""),
-			    cv_now(), init_str(init, "from", "console"), msg, sizeof(msg));
+	u = mmp_user_get(doc, user);
+	if (u && json_object_deep_copy(u, &before, NULL) < 0)
+		worker_fail();
+	if (password)
+		rc = mmp_user_login(doc, user, init_str(init, "password", ""), cv_now(), from, msg,
+				    sizeof(msg));
+	else
+		rc = mmp_user_account(doc, user, cv_now(), from, msg, sizeof(msg));
+	changed = u && !json_object_equal(before, u);
+	json_object_put(before);
 	json_object_object_add(res, "rc", json_object_new_int(rc));
 	json_object_object_add(res, "msg", json_object_new_string(msg));
-	json_object_object_add(res, "changed", json_object_new_boolean(rc != -ENOENT));
-	if (rc != -ENOENT)
+	json_object_object_add(res, "changed", json_object_new_boolean(changed));
+	if (changed)
 		json_object_object_add(res, "doc", json_object_get(doc));
 	return res;
 }
@@ -373,8 +389,8 @@ int mmpd_worker_main(int argc, char **argv)
 		kind = init_str(init, "kind", "");
 		if (strcmp(kind, "run") == 0)
 			result = run_command(init, doc, &env);
-		else if (strcmp(kind, "login") == 0)
-			result = run_login(init, doc);
+		else if (strcmp(kind, "login") == 0 || strcmp(kind, "account") == 0)
+			result = run_check(init, doc, strcmp(kind, "login") == 0);
 		else
 			worker_fail();
 		json_object_object_add(result, "op", json_object_new_string("done"));

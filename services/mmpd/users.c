@@ -20,6 +20,11 @@
  * - no_username and check_dictionary compare ignoring ASCII case;
  *   dictionary words shorter than MMP_DICTIONARY_MIN_WORD only match the
  *   whole password, and the file is read up to MMP_DICTIONARY_MAX.
+ * - A login's origin is "console" or an address: bare (PAM_RHOST) or with
+ *   its port ("192.0.2.1:22", "[2001:db8::1]:22"; brackets for IPv6, so
+ *   that a bare IPv6 address is never read as one with a port). Allowed
+ *   hosts compare addresses, not text; a name entry allows what it
+ *   resolves to, IPv4 or IPv6. A host name as the origin is refused.
  * - Hashing blocks the caller (mmpd's loop) for one yescrypt run per hash,
  *   about 20 ms at libxcrypt's default cost; max_history 24 at passwd is
  *   the worst case (25 runs).
@@ -30,6 +35,7 @@
 #include <crypt.h>
 #include <ctype.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -865,68 +871,135 @@ bool mmp_duty_allows(const struct mmp_duty_term *terms, size_t n, int wday, int 
 
 /* --- hosts and login ------------------------------------------------------------ */
 
-bool mmp_from_valid(const char *from)
-{
-	const char *colon = strrchr(from, ':');
-	char addr[INET6_ADDRSTRLEN];
-	unsigned char buf[sizeof(struct in6_addr)];
-	uint16_t port;
-	size_t n;
+/* A login's source address. */
+struct mmp_addr {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char b[sizeof(struct in6_addr)];
+};
 
-	if (strcmp(from, "console") == 0)
-		return true;
-	if (!colon || cv_parse_port(colon + 1, &port) < 0)
-		return false;
-	n = (size_t)(colon - from);
-	if (n == 0 || n >= sizeof(addr))
-		return false;
-	memcpy(addr, from, n);
-	addr[n] = '\0';
-	return inet_pton(AF_INET, addr, buf) == 1 || inet_pton(AF_INET6, addr, buf) == 1;
+/* inet_pton(AF_INET6) of s, which may end in a zone ("%eth0", RFC 4007
+ * section 11: what sshd gives for a link-local peer); the zone is checked
+ * and left out of the comparison. s is changed. */
+static bool parse_ipv6(char *s, unsigned char *ret)
+{
+	char *zone = strchr(s, '%');
+
+	if (zone) {
+		size_t n = strlen(zone + 1);
+
+		if (n == 0 || n >= IF_NAMESIZE || strspn(zone + 1, "abcdefghijklmnopqrstuvwxyz"
+						  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
+			return false;
+		*zone = '\0';
+	}
+	return inet_pton(AF_INET6, s, ret) == 1;
 }
 
-bool mmp_user_host_allowed(json_object *user, const char *from_host)
+/* The address of from: a bare IPv4 or IPv6 address (PAM_RHOST), "<IPv4>:<port>"
+ * or "[<IPv6>]:<port>" (mmp, from SSH_CLIENT). An IPv4-mapped IPv6 address
+ * is its IPv4 address. -EINVAL for anything else, "console" included. */
+static int from_address(const char *from, struct mmp_addr *ret)
+{
+	char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 8];
+	char *end;
+	uint16_t port;
+	size_t n = strlen(from);
+	struct mmp_addr a = { 0 };
+
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, from, n + 1);
+	if (buf[0] == '[') {
+		/* "[v6]:port": the brackets of RFC 5952 section 6. */
+		end = strchr(buf, ']');
+		if (!end || end[1] != ':' || cv_parse_port(end + 2, &port) < 0)
+			return -EINVAL;
+		*end = '\0';
+		if (!parse_ipv6(buf + 1, a.b))
+			return -EINVAL;
+		a.family = AF_INET6;
+	} else if (strchr(buf, ':') != strrchr(buf, ':')) {
+		/* Two colons or more: only a bare IPv6 address. */
+		if (!parse_ipv6(buf, a.b))
+			return -EINVAL;
+		a.family = AF_INET6;
+	} else {
+		char *colon = strchr(buf, ':');
+
+		if (colon) {
+			if (cv_parse_port(colon + 1, &port) < 0)
+				return -EINVAL;
+			*colon = '\0';
+		}
+		if (inet_pton(AF_INET, buf, a.b) != 1)
+			return -EINVAL;
+		a.family = AF_INET;
+	}
+	if (a.family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a.b)) {
+		memmove(a.b, a.b + 12, 4);
+		a.family = AF_INET;
+	}
+	*ret = a;
+	return 0;
+}
+
+bool mmp_from_valid(const char *from)
+{
+	struct mmp_addr a;
+
+	return strcmp(from, "console") == 0 || from_address(from, &a) == 0;
+}
+
+static bool addr_equal(const struct mmp_addr *a, int family, const void *b)
+{
+	return a->family == family && memcmp(a->b, b, family == AF_INET ? 4 : 16) == 0;
+}
+
+/* Does the allowed-hosts entry h (an address or a host name) stand for a? */
+static bool host_matches(const char *h, const struct mmp_addr *a)
+{
+	unsigned char b[sizeof(struct in6_addr)];
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL;
+	bool hit = false;
+
+	if (inet_pton(AF_INET, h, b) == 1)
+		return addr_equal(a, AF_INET, b);
+	if (inet_pton(AF_INET6, h, b) == 1)
+		return addr_equal(a, AF_INET6, b);
+	/* A name entry allows the addresses it resolves to, of either family. */
+	if (getaddrinfo(h, NULL, &hints, &res) != 0)
+		return false;
+	for (struct addrinfo *ai = res; ai && !hit; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET)
+			hit = addr_equal(a, AF_INET,
+					 &((const struct sockaddr_in *)(const void *)ai->ai_addr)->sin_addr);
+		else if (ai->ai_family == AF_INET6)
+			hit = addr_equal(
+				a, AF_INET6,
+				&((const struct sockaddr_in6 *)(const void *)ai->ai_addr)->sin6_addr);
+	}
+	freeaddrinfo(res);
+	return hit;
+}
+
+bool mmp_user_host_allowed(json_object *user, const char *from)
 {
 	json_object *hosts;
-	struct in_addr from_addr;
-	char host[CV_HOSTNAME_MAX + 1];
-	bool from_is_ip;
-	const char *colon;
+	struct mmp_addr a;
 
 	if (!json_object_object_get_ex(user, "hosts", &hosts) ||
 	    !json_object_is_type(hosts, json_type_array) || json_object_array_length(hosts) == 0)
 		return true;
-	if (!from_host || strcmp(from_host, "console") == 0)
+	if (!from || strcmp(from, "console") == 0)
 		return true;
-	/* "ip:port" as ctx->from and SSH_CLIENT give it. */
-	snprintf(host, sizeof(host), "%s", from_host);
-	colon = strrchr(host, ':');
-	if (colon)
-		host[colon - host] = '\0';
-	from_is_ip = inet_pton(AF_INET, host, &from_addr) == 1;
+	/* Anything but an address fails closed. */
+	if (from_address(from, &a) < 0)
+		return false;
 	for (size_t i = 0; i < json_object_array_length(hosts); i++) {
 		const char *h = json_object_get_string(json_object_array_get_idx(hosts, i));
-		struct in_addr a;
-		struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
-		struct addrinfo *res = NULL;
-		bool hit = false;
 
-		if (!h)
-			continue;
-		if (strcasecmp(h, host) == 0)
-			return true;
-		if (!from_is_ip || inet_pton(AF_INET, h, &a) == 1)
-			continue;
-		/* A name entry allows the addresses it resolves to. */
-		if (getaddrinfo(h, NULL, &hints, &res) != 0)
-			continue;
-		for (struct addrinfo *ai = res; ai && !hit; ai = ai->ai_next) {
-			const struct sockaddr_in *sin = (const void *)ai->ai_addr;
-
-			hit = sin->sin_addr.s_addr == from_addr.s_addr;
-		}
-		freeaddrinfo(res);
-		if (hit)
+		if (h && host_matches(h, &a))
 			return true;
 	}
 	return false;
@@ -944,19 +1017,14 @@ int mmp_user_unlock(json_object *doc, const char *name, time_t now)
 	return 0;
 }
 
-int mmp_user_login(json_object *doc, const char *name, const char *password, time_t now,
-		   const char *from_host, char *msg, size_t msglen)
+/* The checks a login passes before its password: the lock (max_idle locks
+ * here), the allowed hosts and the duty hours. */
+static int login_allowed(json_object *doc, json_object *u, time_t now, const char *from,
+			 char *msg, size_t msglen)
 {
-	json_object *u = mmp_user_get(doc, name);
-	const char *locked, *duty;
-	long max_idle, max_failed;
-	int64_t failed;
+	const char *locked = rec_str(u, "locked"), *duty;
+	long max_idle;
 
-	if (!u) {
-		snprintf(msg, msglen, "No such user \"%s\"", name);
-		return -ENOENT;
-	}
-	locked = rec_str(u, "locked");
 	if (locked) {
 		snprintf(msg, msglen, "Account locked (%s)",
 			 strcmp(locked, "idle") == 0 ? "max_idle" : "max_failed_logins");
@@ -979,8 +1047,8 @@ int mmp_user_login(json_object *doc, const char *name, const char *password, tim
 			return -EPERM;
 		}
 	}
-	if (!mmp_user_host_allowed(u, from_host)) {
-		snprintf(msg, msglen, "Login from %s is not allowed for this user", from_host);
+	if (!mmp_user_host_allowed(u, from)) {
+		snprintf(msg, msglen, "Login from %s is not allowed for this user", from);
 		return -EADDRNOTAVAIL;
 	}
 	duty = rec_str(u, "duty");
@@ -999,6 +1067,38 @@ int mmp_user_login(json_object *doc, const char *name, const char *password, tim
 			return -ETIME;
 		}
 	}
+	return 0;
+}
+
+/* -EKEYEXPIRED when the password must be changed before anything else. */
+static int change_now(json_object *doc, json_object *u, time_t now, char *msg, size_t msglen)
+{
+	if (rec_bool(u, "must_change")) {
+		snprintf(msg, msglen, "The password must be changed now");
+		return -EKEYEXPIRED;
+	}
+	if (mmp_user_expiry(doc, u) <= (int64_t)now) {
+		snprintf(msg, msglen, "The password has expired and must be changed now");
+		return -EKEYEXPIRED;
+	}
+	return 0;
+}
+
+int mmp_user_login(json_object *doc, const char *name, const char *password, time_t now,
+		   const char *from, char *msg, size_t msglen)
+{
+	json_object *u = mmp_user_get(doc, name);
+	long max_failed;
+	int64_t failed;
+	int r;
+
+	if (!u) {
+		snprintf(msg, msglen, "No such user \"%s\"", name);
+		return -ENOENT;
+	}
+	r = login_allowed(doc, u, now, from, msg, msglen);
+	if (r < 0)
+		return r;
 	if (!mmp_pw_verify(password, rec_str(u, "hash"))) {
 		failed = rec_int(u, "failed_logins", 0) + 1;
 		rec_set_int(u, "failed_logins", failed);
@@ -1011,16 +1111,28 @@ int mmp_user_login(json_object *doc, const char *name, const char *password, tim
 	}
 	rec_set_int(u, "failed_logins", 0);
 	rec_set_int(u, "last_login", now);
-	if (from_host)
-		json_object_object_add(u, "last_login_from", json_object_new_string(from_host));
-	if (rec_bool(u, "must_change")) {
-		snprintf(msg, msglen, "The password must be changed now");
-		return -EKEYEXPIRED;
+	if (from)
+		json_object_object_add(u, "last_login_from", json_object_new_string(from));
+	r = change_now(doc, u, now, msg, msglen);
+	if (r == 0)
+		snprintf(msg, msglen, "Logged in");
+	return r;
+}
+
+int mmp_user_account(json_object *doc, const char *name, time_t now, const char *from, char *msg,
+		     size_t msglen)
+{
+	json_object *u = mmp_user_get(doc, name);
+	int r;
+
+	if (!u) {
+		snprintf(msg, msglen, "No such user \"%s\"", name);
+		return -ENOENT;
 	}
-	if (mmp_user_expiry(doc, u) <= (int64_t)now) {
-		snprintf(msg, msglen, "The password has expired and must be changed now");
-		return -EKEYEXPIRED;
-	}
-	snprintf(msg, msglen, "Logged in");
-	return 0;
+	r = login_allowed(doc, u, now, from, msg, msglen);
+	if (r == 0)
+		r = change_now(doc, u, now, msg, msglen);
+	if (r == 0)
+		snprintf(msg, msglen, "Account usable");
+	return r;
 }

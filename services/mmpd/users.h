@@ -177,25 +177,27 @@ bool mmp_duty_allows(const struct mmp_duty_term *terms, size_t n, int wday, int 
 
 /* --- login ---------------------------------------------------------------------- */
 
-/* True when from is what a request may give as its origin: "console", or
- * "<address>:<port>" with an IPv4 or IPv6 address and a port (mmp takes
- * it from SSH_CLIENT; the PAM module from PAM_RHOST). Anything else would
- * reach the audit line and the log as it came. */
+/* True when from is what a request may give as its origin: "console", a
+ * bare IPv4 or IPv6 address (the PAM module, from PAM_RHOST), or
+ * "<IPv4>:<port>" or "[<IPv6>]:<port>" (mmp, from SSH_CLIENT). Host names
+ * and anything else are refused: they would reach the audit line and the
+ * log as they came, and a login from them could not be checked. */
 bool mmp_from_valid(const char *from);
 
-/* True when user may log in from from_host ("ip", "ip:port" or a name):
- * no "hosts" list, or an entry equal to it, or a name entry that resolves
- * to its address. NULL or "console" (the local console) is always
- * allowed: the console is the recovery path when the list is wrong. */
-bool mmp_user_host_allowed(json_object *user, const char *from_host);
+/* True when user may log in from from (see mmp_from_valid): no "hosts"
+ * list, or an entry that is its address, or a name entry that resolves to
+ * it (IPv4 or IPv6). NULL or "console" (the local console) is always
+ * allowed: the console is the recovery path when the list is wrong. A from
+ * that is not an address is refused. */
+bool mmp_user_host_allowed(json_object *user, const char *from);
 
-/* Checks a login of name with password at now from from_host (see
+/* Checks a login of name with password at now from from (see
  * mmp_user_host_allowed), in this order, and writes an operator-facing
  * reason to msg:
  *   -ENOENT        no such user
  *   -EPERM         the account is locked (failed logins, or idle for
  *                  max_idle days, which locks it here)
- *   -EADDRNOTAVAIL from_host is not in the user's allowed hosts
+ *   -EADDRNOTAVAIL from is not in the user's allowed hosts
  *   -ETIME         outside the user's duty hours
  *   -EACCES        wrong password: counts a failure and locks the account
  *                  when max_failed_logins is reached
@@ -207,7 +209,16 @@ bool mmp_user_host_allowed(json_object *user, const char *from_host);
  * The document changes in every case but -ENOENT (counters, lock, last
  * login), so callers commit it whatever the result. */
 int mmp_user_login(json_object *doc, const char *name, const char *password, time_t now,
-		   const char *from_host, char *msg, size_t msglen);
+		   const char *from, char *msg, size_t msglen);
+
+/* The account check of a login that gives no password (PAM's account
+ * stage, after any authentication): the same checks as mmp_user_login
+ * before the password (-ENOENT, -EPERM, -EADDRNOTAVAIL, -ETIME), then
+ * -EKEYEXPIRED when the password must be changed now; 0 when the account
+ * may be used. Counts no failure and records no login; the document
+ * changes only when max_idle locks the account (-EPERM). */
+int mmp_user_account(json_object *doc, const char *name, time_t now, const char *from, char *msg,
+		     size_t msglen);
 
 /* Unlocks user: clears the lock and the failure count and restarts the
  * max_idle clock. -ENOENT for an unknown user. */

@@ -9,31 +9,41 @@
  * body):
  *
  *   byte 0  what: 0 a client's request, 1 a worker's result of a command,
- *           2 a worker's result of a login check, 3 a worker's operation
+ *           2 a worker's result of a login or account check, 3 a worker's
+ *           operation
  *   byte 1  the caller's role bits (results and operations)
  *   byte 2  who: for a request the connection's uid (0, the uid of one of
  *           the users below, a uid in their range nobody has, 65534, 1);
- *           otherwise the MMP user the command or the login is of
- *   byte 3  bit 0: an operation comes with a sealed memfd (a "write")
+ *           otherwise the MMP user the command or the check is of
+ *   byte 3  bit 0: an operation comes with a sealed memfd (a "write");
+ *           bit 1: a request's connection is of process 1, else of 4242
+ *           (the default pid of a session_open)
  *
  * Each call is checked against the rules of services/mmpd/README.md,
- * written again here rather than calling the code under test: a caller
- * is who its uid or root's "user" says, with the role of the record; a
- * command runs only for a role it has and, for a user whose password must
- * change, only when it is passwd; a non-admin's document, and a login
+ * written again here rather than calling the code under test: a request
+ * names one of the nine ops; a caller is who its uid or root's "user"
+ * says, with the role of the record; the ops of the login paths (login,
+ * account, session_open, session_close) are root's only and act for no
+ * MMP user; "from" is "console" or an address, bare or with a port, and
+ * anything else is refused; a session_open names a user with a record, a
+ * short terminal name of plain characters and a pid from 2 up; a command
+ * runs only for a role it has and, for a user whose password must change,
+ * only when it is passwd; a non-admin's document, and a login or account
  * check's, differs from the committed one in nothing but that user's
- * password and login records; reboot and shutdown only for admins, the
- * log stream for admins and audit users, at most eight actions on known
- * services; an operation on an upload file only for a role the table of
- * mmpd_ops.c allows, a descriptor only for a successful open, read-only.
- * A breach aborts. The operations work on a real temporary upload
- * directory (a key, a backup, the dictionary, a link, a FIFO, a
- * directory), put back after every write or remove.
+ * password and login records; reboot, shutdown and an eviction (of a
+ * valid user name) only for admins, the log stream for admins and audit
+ * users, at most eight actions on known services; an operation on an
+ * upload file only for a role the table of mmpd_ops.c allows, a
+ * descriptor only for a successful open, read-only. A breach aborts.
+ * The operations work on a real temporary upload directory (a key, a
+ * backup, the dictionary, a link, a FIFO, a directory), put back after
+ * every write or remove.
  *
  * Seeds: tests/fuzz/ipcreq_seeds.py writes tests/fuzz/corpus/ipcreq/.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +87,12 @@ static const struct fuzz_user {
 	{ "mallory", NULL, 0, 0, false }, /* no record */
 };
 #define NUSERS (sizeof(fuzz_users) / sizeof(fuzz_users[0]))
+
+/* The requests (README.md, IPC), and those of the login paths. */
+static const char *const requests[] = { "hello", "run", "complete", "help", "unfollow",
+					"login", "account", "session_open", "session_close" };
+#define NLOGIN_PATH 4 /* the last four */
+#define NREQUESTS (sizeof(requests) / sizeof(requests[0]))
 
 /* What a non-admin may change of its own record (README.md, Process model). */
 static const char *const own_fields[] = { "hash",	   "history",	  "pw_changed",
@@ -330,6 +346,79 @@ static const char *str_of(json_object *o, const char *key)
 	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
+#define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+/* A user name: 1 to 32 of [a-z0-9_.-], starting with [a-z_]. */
+static bool valid_user_name(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n >= 1 && n <= 32 && strchr("abcdefghijklmnopqrstuvwxyz_", s[0]) &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+}
+
+/* A port: 1 to 65535 in decimal, without a leading zero. */
+static bool valid_port(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 5 && s[0] != '0' && strspn(s, "0123456789") == n &&
+	       atol(s) <= 65535;
+}
+
+/* len bytes of s are an address of family; an IPv6 address may end in a
+ * zone ("%eth0": 1 to 15 of [A-Za-z0-9_.-]). */
+static bool valid_address(int family, const char *s, size_t len)
+{
+	char buf[128], *zone;
+	unsigned char a[16];
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	zone = family == AF_INET6 ? strchr(buf, '%') : NULL;
+	if (zone) {
+		size_t z = strlen(zone + 1);
+
+		if (z < 1 || z > 15 || strspn(zone + 1, ALNUM "_.-") != z)
+			return false;
+		*zone = '\0';
+	}
+	return inet_pton(family, buf, a) == 1;
+}
+
+/* An origin: an IPv4 or IPv6 address, bare or with a port ("<IPv4>:<port>",
+ * "[<IPv6>]:<port>"). Not "console", not a host name. */
+static bool valid_origin(const char *s)
+{
+	size_t n = strlen(s);
+	const char *colon = strrchr(s, ':');
+
+	if (valid_address(AF_INET, s, n) || valid_address(AF_INET6, s, n))
+		return true;
+	if (s[0] == '[')
+		return colon && colon > s + 1 && colon[-1] == ']' && valid_port(colon + 1) &&
+		       valid_address(AF_INET6, s + 1, (size_t)(colon - 1 - (s + 1)));
+	return colon && valid_port(colon + 1) && valid_address(AF_INET, s, (size_t)(colon - s));
+}
+
+static bool is_login_path(const char *op)
+{
+	for (size_t i = NREQUESTS - NLOGIN_PATH; op && i < NREQUESTS; i++)
+		if (strcmp(op, requests[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_request(const char *op)
+{
+	for (size_t i = 0; op && i < NREQUESTS; i++)
+		if (strcmp(op, requests[i]) == 0)
+			return true;
+	return false;
+}
+
 /* --- the four kinds of input ----------------------------------------------------------------- */
 
 static uid_t uid_choice(uint8_t b)
@@ -339,24 +428,101 @@ static uid_t uid_choice(uint8_t b)
 	return uids[b % (sizeof(uids) / sizeof(uids[0]))];
 }
 
-static void client_request(json_object *req, uid_t uid)
+/* "from": none is the console; a string that is "console" or an origin
+ * and fits is itself; anything else is refused, and "console" to the
+ * audit line. Returns what a request of the login paths gets (NULL:
+ * refused). */
+static const char *request_from(json_object *req, char *from, size_t size)
+{
+	json_object *v = member(req, "from");
+	const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	bool ok = !v || (strlen(s) < MMPD_FROM_MAX && (!strcmp(s, "console") || valid_origin(s)));
+	int rc = mmpd_request_from(req, from, size);
+
+	CHECK(strlen(from) < size);
+	CHECK((rc == 0) == ok);
+	CHECK(rc == 0 || rc == -EINVAL);
+	CHECK(strcmp(from, ok && v ? s : "console") == 0);
+	return ok ? from : NULL;
+}
+
+/* A session_open: a user with a record, an origin, a terminal name ("" by
+ * default) of at most 32 plain characters, a pid from 2 to INT32_MAX (the
+ * connection's by default). */
+static void session_open(json_object *req, const char *from, pid_t peer)
+{
+	const char *user = str_of(req, "user"), *tty = "";
+	json_object *t = member(req, "tty"), *p = member(req, "pid");
+	int64_t pid = peer;
+	enum mmpd_session_check want, got;
+	struct mmpd_session_req r = { .user = "unset", .tty = "unset", .pid = -7 };
+
+	if (t)
+		tty = str_of(req, "tty");
+	if (p)
+		pid = json_object_is_type(p, json_type_int) ? json_object_get_int64(p) : -1;
+	if (!valid_user_name(user) || !user_named(user))
+		want = MMPD_SESSION_NO_USER;
+	else if (!from)
+		want = MMPD_SESSION_BAD_FROM;
+	else if (!tty || strlen(tty) > 32 || strspn(tty, ALNUM "/._:-") != strlen(tty))
+		want = MMPD_SESSION_BAD_TTY;
+	else if (pid < 2 || pid > INT32_MAX)
+		want = MMPD_SESSION_BAD_PID;
+	else
+		want = MMPD_SESSION_OK;
+	got = mmpd_session_open_check(committed, req, from, peer, &r);
+	CHECK(got == want);
+	if (got == MMPD_SESSION_OK)
+		CHECK(strcmp(r.user, user) == 0 && strcmp(r.tty, tty) == 0 && r.pid == pid);
+	else
+		CHECK(strcmp(r.user, "unset") == 0 && r.pid == -7);
+}
+
+/* The request's op: the login paths' are root's, for no MMP user; the
+ * others' caller is the one mmpd_caller_of gave (rc, who). */
+static void request_op(json_object *req, uid_t uid, int rc, const struct mmpd_caller *who)
+{
+	const char *name = str_of(req, "op");
+	struct mmpd_caller got;
+	enum mmpd_req op;
+	int r;
+
+	if (mmpd_req_of(req, &op) < 0) {
+		CHECK(!is_request(name));
+		return;
+	}
+	CHECK(is_request(name) && mmpd_req_login_path(op) == is_login_path(name));
+	memset(&got, 0xa5, sizeof(got));
+	r = mmpd_req_caller(&d, op, uid, req, &got);
+	if (is_login_path(name)) {
+		CHECK(uid == 0 ? r == 0 : r == -EPERM);
+		if (r == 0)
+			CHECK(strcmp(got.user, "login") == 0 && got.role == 0 && got.uid == 0);
+	} else {
+		CHECK(r == rc);
+		if (r == 0)
+			CHECK(strcmp(got.user, who->user) == 0 && got.role == who->role &&
+			      got.uid == who->uid);
+	}
+}
+
+static void client_request(json_object *req, uid_t uid, pid_t peer)
 {
 	struct mmpd_caller who;
 	char from[MMPD_FROM_MAX];
 	const char *input[MMPD_INPUT_MAX], *line = str_of(req, "line");
+	const char *login_from;
 	const struct fuzz_user *u = NULL;
 	struct strbuf err = STRBUF_INIT;
 	struct mmp_match m;
 	size_t ninput = 99;
 	int rc;
 
-	mmpd_request_from(req, from, sizeof(from));
-	CHECK(strlen(from) < sizeof(from));
-	if (strcmp(from, "console") != 0) {
-		/* An address and a port, nothing else. */
-		CHECK(strchr(from, ':') && mmp_from_valid(from));
-		CHECK(strspn(from, "0123456789abcdefABCDEF.:") == strlen(from));
-	}
+	login_from = request_from(req, from, sizeof(from));
+	session_open(req, login_from, peer);
+	CHECK(mmpd_login_user(req) == (valid_user_name(str_of(req, "user")) ? str_of(req, "user")
+									      : NULL));
 
 	rc = mmpd_read_input(req, input, MMPD_INPUT_MAX, &ninput);
 	CHECK(rc == 0 || rc == 1 || rc == -EINVAL);
@@ -383,11 +549,15 @@ static void client_request(json_object *req, uid_t uid)
 		if (u)
 			CHECK(strcmp(who.user, u->name) == 0);
 	}
+	if (rc == 0) {
+		CHECK(who.uid == uid);
+		if (u)
+			CHECK(who.role == u->bit);
+	}
+
+	request_op(req, uid, rc, &who);
 	if (rc < 0)
 		return;
-	CHECK(who.uid == uid);
-	if (u)
-		CHECK(who.role == u->bit);
 
 	if (!line || mmp_match_line(line, &m, &err) < 0) {
 		sb_free(&err);
@@ -449,18 +619,29 @@ static void command_result(json_object *res, const struct mmpd_caller *who)
 						       strcmp(v.system_action, "shutdown") == 0));
 	if (v.follow)
 		CHECK(who->role & (MMP_ROLE_ADMIN | MMP_ROLE_AUDIT));
+	/* user evict: an admin's, of a user name (any: evicting a user that
+	 * has no record ends nothing). */
+	if (v.evict)
+		CHECK(v.evict == str_of(res, "evict") && valid_user_name(v.evict) &&
+		      (who->role & MMP_ROLE_ADMIN));
+	else
+		CHECK(!(who->role & MMP_ROLE_ADMIN) || !valid_user_name(str_of(res, "evict")));
 }
 
+/* A login check's result, or an account check's: the same rules. */
 static void login_result(json_object *res, const char *login_user)
 {
-	json_object *doc = (json_object *)1;
+	json_object *doc = (json_object *)1, *rcv = member(res, "rc");
+	int want = json_object_is_type(rcv, json_type_int) ? json_object_get_int(rcv) : -EIO;
 	int rc = 1;
 	bool ok = mmpd_login_result_check(committed, login_user, res, &rc, &doc);
 
 	if (!ok)
 		CHECK(rc == -EIO && !doc);
+	else
+		CHECK(rc == want);
 	if (doc)
-		CHECK(ok && only_own_changes(doc, login_user));
+		CHECK(ok && only_own_changes(doc, login_user) && doc == member(res, "doc"));
 }
 
 /* May role touch the upload file name (mmpd_ops.c's table and policy)? */
@@ -554,7 +735,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	who.uid = u->uid;
 	switch (data[0] % 4) {
 	case 0:
-		client_request(obj, uid_choice(data[2]));
+		client_request(obj, uid_choice(data[2]), data[3] & 2 ? 1 : 4242);
 		break;
 	case 1:
 		command_result(obj, &who);

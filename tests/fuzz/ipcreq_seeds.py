@@ -5,8 +5,8 @@
   python3 tests/fuzz/ipcreq_seeds.py tests/fuzz/corpus/ipcreq
 
 A seed is four bytes of choices (what, role bits, who, flags) and one JSON
-object: a client's request, a worker's result of a command or of a login
-check, or a worker's operation. The results carry the target's committed
+object: a client's request, a worker's result of a command or of a login or
+account check, or a worker's operation. The results carry the target's committed
 document, changed the way a command would change it, so that the fuzzer
 starts next to the line between what is allowed and what is not.
 """
@@ -15,6 +15,7 @@ import copy, json, os, sys
 NOW = 1718452800
 ADMIN, CRYPTO, AUDIT, APPADMIN, API = 1, 2, 4, 8, 16
 EKEYEXPIRED = 127
+EPERM, EADDRNOTAVAIL, ETIME = 1, 99, 62
 
 # The users of the target's committed document (fuzz_users in
 # ipcreq_fuzz.c: keep them in step); the index is the "who" byte.
@@ -31,6 +32,8 @@ WHO = {u[0]: i for i, u in enumerate(USERS)}
 # The "who" byte of a request picks a uid: 0, 2001 ... 2004, 2005, 65534, 1.
 UID = {0: 0, 2001: 1, 2002: 2, 2003: 3, 2004: 4, 2005: 5, 65534: 6, 1: 7}
 REQUEST, RESULT, LOGIN, OPERATION = 0, 1, 2, 3
+# A request's flags: bit 1 makes the connection's process pid 1.
+PEER_INIT = 2
 
 
 def committed():
@@ -102,6 +105,65 @@ seed('req-from-escape', REQUEST, {'op': 'hello', 'from': '\x1b[31m:22'}, who=UID
 seed('req-from-long', REQUEST, {'op': 'hello', 'from': '1' * 70 + ':22'}, who=UID[0])
 seed('req-login', REQUEST, {'op': 'login', 'user': 'carl', 'password': 'x'}, who=UID[0])
 seed('req-user-nul', REQUEST, {'op': 'hello', 'user': 'carl\u0000x'}, who=UID[0])
+seed('req-from-not-string', REQUEST, {'op': 'hello', 'from': 7}, who=UID[0])
+seed('req-from-v6-bare', REQUEST, {'op': 'hello', 'from': '2001:db8::7'}, who=UID[0])
+seed('req-from-v6-port', REQUEST, {'op': 'hello', 'from': '[2001:db8::7]:50022'}, who=UID[0])
+seed('req-from-v6-zone', REQUEST, {'op': 'hello', 'from': '[fe80::1%eth0]:22'}, who=UID[0])
+seed('req-from-zone-escape', REQUEST, {'op': 'hello', 'from': 'fe80::1%e\x1b[2J'}, who=UID[0])
+seed('req-from-v6-no-port', REQUEST, {'op': 'hello', 'from': '[2001:db8::7]'}, who=UID[0])
+seed('req-from-v4-mapped', REQUEST, {'op': 'hello', 'from': '::ffff:192.0.2.1'}, who=UID[0])
+seed('req-from-port-zero', REQUEST, {'op': 'hello', 'from': '192.0.2.1:0'}, who=UID[0])
+seed('req-from-port-leading-zero', REQUEST, {'op': 'hello', 'from': '192.0.2.1:022'},
+     who=UID[0])
+seed('req-from-longest', REQUEST,
+     {'op': 'hello',
+      'from': '[0000:0000:0000:0000:0000:ffff:255.255.255.255%abcdefghijklmno]:65535'},
+     who=UID[0])
+seed('req-unknown-op', REQUEST, {'op': 'exec', 'line': 'version'}, who=UID[0])
+seed('req-op-not-string', REQUEST, {'op': 1, 'line': 'version'}, who=UID[2002])
+
+# --- the login paths' requests: root's only, for no MMP user ---------------------------------
+seed('req-login-carl-uid', REQUEST, {'op': 'login', 'user': 'carl', 'password': 'x'},
+     who=UID[2002])
+seed('req-login-host-name', REQUEST,
+     {'op': 'login', 'user': 'carl', 'password': 'x', 'from': 'evil.example'}, who=UID[0])
+seed('req-account', REQUEST, {'op': 'account', 'user': 'alice', 'from': '192.0.2.7'},
+     who=UID[0])
+seed('req-account-65534', REQUEST, {'op': 'account', 'user': 'alice', 'from': '192.0.2.7'},
+     who=UID[65534])
+seed('req-account-as-admin', REQUEST, {'op': 'account', 'user': 'admin'}, who=UID[2001])
+seed('req-session-open', REQUEST,
+     {'op': 'session_open', 'user': 'alice', 'from': '192.0.2.7', 'pid': 4321, 'tty': 'pts/0'},
+     who=UID[0])
+seed('req-session-open-own-pid', REQUEST, {'op': 'session_open', 'user': 'carl'}, who=UID[0])
+seed('req-session-open-peer-init', REQUEST, {'op': 'session_open', 'user': 'carl'}, who=UID[0],
+     flags=PEER_INIT)
+seed('req-session-open-uid', REQUEST,
+     {'op': 'session_open', 'user': 'alice', 'from': 'console', 'pid': 4321}, who=UID[2001])
+seed('req-session-open-nobody', REQUEST,
+     {'op': 'session_open', 'user': 'mallory', 'from': 'console', 'pid': 4321}, who=UID[0])
+seed('req-session-open-bad-name', REQUEST,
+     {'op': 'session_open', 'user': 'Alice', 'pid': 4321}, who=UID[0])
+seed('req-session-open-host-name', REQUEST,
+     {'op': 'session_open', 'user': 'alice', 'from': 'host.example', 'pid': 4321}, who=UID[0])
+seed('req-session-open-tty-escape', REQUEST,
+     {'op': 'session_open', 'user': 'alice', 'pid': 4321, 'tty': '\x1b[2J'}, who=UID[0])
+seed('req-session-open-tty-long', REQUEST,
+     {'op': 'session_open', 'user': 'alice', 'pid': 4321, 'tty': 'p' * 33}, who=UID[0])
+seed('req-session-open-tty-32', REQUEST,
+     {'op': 'session_open', 'user': 'alice', 'pid': 4321, 'tty': 'p' * 32}, who=UID[0])
+seed('req-session-open-tty-number', REQUEST,
+     {'op': 'session_open', 'user': 'alice', 'pid': 4321, 'tty': 0}, who=UID[0])
+seed('req-session-open-pid-1', REQUEST, {'op': 'session_open', 'user': 'alice', 'pid': 1},
+     who=UID[0])
+seed('req-session-open-pid-string', REQUEST,
+     {'op': 'session_open', 'user': 'alice', 'pid': '12'}, who=UID[0])
+seed('req-session-open-pid-huge', REQUEST,
+     {'op': 'session_open', 'user': 'alice', 'pid': 2 ** 31}, who=UID[0])
+seed('req-session-open-pid-max', REQUEST,
+     {'op': 'session_open', 'user': 'alice', 'pid': 2 ** 31 - 1}, who=UID[0])
+seed('req-session-close', REQUEST, {'op': 'session_close', 'id': 1}, who=UID[0])
+seed('req-session-close-65534', REQUEST, {'op': 'session_close', 'id': 1}, who=UID[65534])
 
 # --- results of commands: byte 1 the role, byte 2 the user -------------------------------
 seed('res-nothing', RESULT, {'status': 0, 'output': 'x\n', 'changed': False}, ADMIN, WHO['admin'])
@@ -145,6 +207,17 @@ seed('res-actions', RESULT,
      ADMIN, WHO['admin'])
 seed('res-status-string', RESULT, {'status': '0', 'changed': True, 'doc': changed()}, ADMIN,
      WHO['admin'])
+# user evict: an admin's, of a user name; the worker sends "" for none.
+seed('res-evict-admin', RESULT, {'status': 0, 'output': 'Ended 1 session of carl\n',
+                                 'evict': 'carl', 'system_action': ''}, ADMIN, WHO['alice'])
+seed('res-evict-none', RESULT, {'status': 0, 'evict': ''}, ADMIN, WHO['admin'])
+seed('res-evict-audit', RESULT, {'status': 0, 'evict': 'alice'}, AUDIT, WHO['aude'])
+seed('res-evict-crypto-self', RESULT, {'status': 0, 'evict': 'carl'}, CRYPTO, WHO['carl'])
+seed('res-evict-bad-name', RESULT, {'status': 0, 'evict': 'Alice;x'}, ADMIN, WHO['admin'])
+seed('res-evict-long-name', RESULT, {'status': 0, 'evict': 'a' * 33}, ADMIN, WHO['admin'])
+seed('res-evict-no-record', RESULT, {'status': 0, 'evict': 'mallory'}, ADMIN, WHO['admin'])
+seed('res-evict-failed', RESULT, {'status': 1, 'evict': 'carl'}, ADMIN, WHO['admin'])
+seed('res-evict-not-string', RESULT, {'status': 0, 'evict': ['carl']}, ADMIN, WHO['admin'])
 
 # --- results of login checks: byte 2 the login user ---------------------------------------
 seed('login-ok-records', LOGIN,
@@ -162,6 +235,25 @@ seed('login-other-user', LOGIN,
      {'rc': 0, 'changed': True, 'doc': changed(users__admin__hash='$y$x')}, 0, WHO['carl'])
 seed('login-unknown-user', LOGIN, {'rc': -2, 'msg': '', 'changed': False}, 0, WHO['mallory'])
 seed('login-no-rc', LOGIN, {'changed': True, 'doc': changed()}, 0, WHO['alice'])
+
+# --- results of account checks (no password; the same rules): byte 2 the user -------------
+seed('account-ok', LOGIN, {'rc': 0, 'msg': 'Account usable', 'changed': False}, 0, WHO['carl'])
+seed('account-idle-lock', LOGIN,
+     {'rc': -EPERM, 'msg': 'Account locked: no login for 90 days (max_idle)', 'changed': True,
+      'doc': changed(users__carl__locked='idle')}, 0, WHO['carl'])
+seed('account-must-change', LOGIN,
+     {'rc': -EKEYEXPIRED, 'msg': 'The password must be changed now', 'changed': False}, 0,
+     WHO['aude'])
+seed('account-host', LOGIN,
+     {'rc': -EADDRNOTAVAIL, 'msg': 'Login from 192.0.2.9 is not allowed', 'changed': False}, 0,
+     WHO['alice'])
+seed('account-duty', LOGIN, {'rc': -ETIME, 'msg': 'Outside duty hours'}, 0, WHO['appy'])
+seed('account-admin-locks-other', LOGIN,
+     {'rc': 0, 'changed': True, 'doc': changed(users__carl__locked='idle')}, 0, WHO['alice'])
+seed('account-sets-hosts', LOGIN,
+     {'rc': 0, 'changed': True, 'doc': changed(users__alice__hosts=['0.0.0.0'])}, 0,
+     WHO['alice'])
+seed('account-rc-string', LOGIN, {'rc': '0', 'changed': False}, 0, WHO['carl'])
 
 # --- operations of workers: byte 1 the role, byte 3 bit 0 a memfd -------------------------
 for role, rname in ((ADMIN, 'admin'), (CRYPTO, 'crypto'), (AUDIT, 'audit'), (0, 'login')):

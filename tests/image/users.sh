@@ -3,7 +3,9 @@
 # The login path of the appliance image without a VM (TAP): mmpd
 # --system-users=DIR keeps DIR/passwd, shadow and group in step with the MMP
 # users (services/mmpd/mmpd_users.c); mmp-login checks a console login with
-# mmpd; mmp --login refuses commands while the password must be changed.
+# mmpd and records its session; user evict closes the mmp connection of a
+# user's uid and mmp ends; mmp --login refuses commands while the password
+# must be changed.
 # Runs mmpd as root with a private state dir and etc dir; touches nothing of
 # this machine's own accounts.
 source "$(dirname "$0")/../integration/lib.sh"
@@ -81,6 +83,8 @@ tap_is "$(pw_line erin | cut -d: -f3)" 2002 "a freed uid is given again"
 if getent passwd erin >/dev/null; then
 	tap_skip "this machine has a user erin" "mmp-login starts the shell of a good login"
 	tap_skip "this machine has a user erin" "mmp-login refuses a wrong password"
+	tap_skip "this machine has a user erin" "mmp-login records the console session"
+	tap_skip "this machine has a user erin" "and closes it when the shell ends"
 else
 	printf '#!/bin/sh\necho "shell: $0 $*"\n' >"$CV_TMP/shell"
 	chmod 755 "$CV_TMP/shell"
@@ -90,7 +94,48 @@ else
 	out=$(printf 'erin\nwrong\n' | timeout 30 "$LOGIN" --socket "$SOCK" --mmp "$CV_TMP/shell" 2>&1)
 	tap_is "$out" "edge1 login: Password: Login incorrect
 edge1 login: " "mmp-login refuses a wrong password"
+	# The console session: mmpd knows it while the shell runs.
+	cat >"$CV_TMP/listshell" <<-EOF
+		#!/bin/sh
+		"$MMP" --socket "$SOCK" -c "user list" | awk '\$1 == "erin" {print "erin logged in: " \$NF}'
+	EOF
+	chmod 755 "$CV_TMP/listshell"
+	out=$(printf 'erin\nErin.pw1\n' | timeout 30 "$LOGIN" --socket "$SOCK" --mmp "$CV_TMP/listshell" 2>&1)
+	tap_is "$out" "edge1 login: Password: erin logged in: yes" \
+		"mmp-login records the console session while the shell runs"
+	tap_is "$(mmp_c "user list" | awk '$1 == "erin" {print $NF}')" no \
+		"and closes it when the shell ends"
 fi
+
+# user evict closes the mmp connections of the user's uid, and mmp ends
+# instead of reconnecting. dave's mmp runs under dave's uid, reading its
+# commands from a FIFO so that it stays connected until told otherwise.
+printf 'passwd\nDave.pw1\nDave.pw2\nDave.pw2\n' >"$CV_TMP/script"
+mmp_script "$CV_TMP/script" --user dave >/dev/null
+chmod 0711 "$CV_TMP" # the socket is reached through it
+mkfifo "$CV_TMP/dave.in"
+setpriv --reuid="$(pw_line dave | cut -d: -f3)" --regid=2000 --clear-groups -- \
+	"$MMP" --socket "$SOCK" <"$CV_TMP/dave.in" >"$CV_TMP/dave.out" 2>&1 &
+DAVE=$!
+cv_track "$DAVE"
+exec 7>"$CV_TMP/dave.in"
+listed=
+for _ in $(seq 1 100); do
+	listed=$(mmp_c "user list" | grep '^dave ')
+	case $listed in *yes) break ;; esac
+	sleep 0.1
+done
+tap_is "${listed##* }" yes "user list: a user with an mmp connection of its own uid is logged in"
+tap_is "$(mmp_c "user evict dave")" "Ended 0 sessions of dave
+Closed 1 mmp connection of dave" "user evict dave closes dave's connection"
+echo hostname >&7
+cv_wait_gone "$DAVE" 300
+wait "$DAVE"
+tap_is "$?:$(cat "$CV_TMP/dave.out")" "1:Logged out by an administrator" \
+	"dave's mmp ends with the notice, and its next command never runs"
+exec 7>&-
+cv_untrack "$DAVE"
+tap_is "$(mmp_c "user list" | grep -c '^dave .*yes$')" 0 "dave is no longer logged in"
 
 # A lock (failed logins) shows in shadow as "!" once the next change is
 # applied; user unlock takes it away.

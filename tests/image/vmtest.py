@@ -16,7 +16,14 @@ bytes), boots it under qemu (TCG unless VM_ACCEL says otherwise) with
           certificate files into the upload directory, `pki list` shows
           them and the seed's certificate commands complete the edge
           screens byte for byte; alice over SSH has her role; a wrong SSH
-          password is refused; `factory_reset full` (qemu ends)
+          password is refused. The account rules over SSH (sshd with PAM,
+          pam_convene.so): with `user rule max_failed_logins 3` three wrong
+          SSH passwords lock alice, whose right password is then refused;
+          `user evict alice` on the console ends her running SSH session;
+          after `user expire alice` SSH runs no command and SFTP nothing,
+          and an SSH terminal gets the change (sshd runs passwd, which is
+          mmp) after which the new password logs in; `factory_reset full`
+          (qemu ends)
   boot 3  admin/admin again, to be changed; alice and the network settings
           are gone; `shutdown` powers the VM off
 
@@ -40,6 +47,7 @@ import time
 ADMIN_NEW = "Edge.Admin-2024"
 ALICE_FIRST = "Alice.First1"
 ALICE_NEW = "Alice.Second2"
+ALICE_THIRD = "Alice.Third3"
 NET_A = "10.124.144.80/24,10.124.144.1"
 NET_B = "10.124.42.112/24,10.124.42.1"
 BOOT_TIMEOUT = 180
@@ -246,25 +254,27 @@ class VM:
                 pass
 
 
-def ssh_argv(work, port, user, password, *cmd, sftp=False):
+def ssh_argv(work, port, user, password, *cmd, sftp=False, tries=1, tty=False):
     """The OpenSSH client's argv and environment for user@127.0.0.1:port,
-    the password given through SSH_ASKPASS (work/askpass)."""
+    the password given through SSH_ASKPASS (work/askpass), at most tries
+    times (one connection); tty: a terminal (ssh -tt)."""
     askpass = os.path.join(work, "askpass")
     env = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force", DISPLAY="none",
                VMTEST_PASSWORD=password)
     opts = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
             "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no",
-            "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=10"]
+            "-o", f"NumberOfPasswordPrompts={tries}", "-o", "ConnectTimeout=10"]
     if sftp:
         argv = ["sftp", "-P", str(port)] + opts + [f"{user}@127.0.0.1"]
     else:
-        argv = ["ssh", "-T", "-p", str(port)] + opts + [f"{user}@127.0.0.1", *cmd]
+        argv = ["ssh", "-tt" if tty else "-T", "-p", str(port)] + opts + [f"{user}@127.0.0.1",
+                                                                         *cmd]
     return argv, env
 
 
-def ssh(work, port, user, password, *cmd, stdin=None, sftp=False):
-    argv, env = ssh_argv(work, port, user, password, *cmd, sftp=sftp)
+def ssh(work, port, user, password, *cmd, stdin=None, sftp=False, tries=1, tty=False):
+    argv, env = ssh_argv(work, port, user, password, *cmd, sftp=sftp, tries=tries, tty=tty)
     try:
         return subprocess.run(argv, input=stdin if stdin is not None else "", capture_output=True,
                               text=True, env=env, timeout=CMD_TIMEOUT)
@@ -423,7 +433,14 @@ def second_boot(tap, vm, work, port, net_real):
                  "pki list shows the uploaded files",
                  "the seed's certificate lines complete the edge screens",
                  "alice over SSH has the audit role",
-                 "a wrong SSH password is refused"]
+                 "a wrong SSH password is refused",
+                 "over SSH, 3 wrong passwords lock the account (max_failed_logins 3)",
+                 "over SSH, the locked account refuses the right password",
+                 "user evict on the console ends a running SSH session",
+                 "a password to be changed: SSH runs no command",
+                 "a password to be changed: SFTP is refused",
+                 "a password to be changed: an SSH terminal changes it (passwd is mmp)",
+                 "the new password logs in over SSH"]
     if not net_real:
         for t in ssh_tests:
             tap.skip(t, "needs the network applier (interface a has no address)")
@@ -458,12 +475,72 @@ def second_boot(tap, vm, work, port, net_real):
         tap.ok(r.stdout == "Permission denied\n", ssh_tests[5], r.stdout + r.stderr)
         r = ssh(work, port, "admin", "wrong-password", "turn")
         tap.ok(r.returncode != 0 and "Realm" not in r.stdout, ssh_tests[6], r.stdout)
+        ssh_account_rules(tap, vm, work, port, ssh_tests[7:])
 
     vm.send("factory_reset full")
     vm.expect(r"Continue\? \(Y/n\)")
     vm.send("Y")
     tap.ok(vm.wait_exit(90), "factory_reset full reboots the VM")
     vm.stop()
+
+
+def ssh_account_rules(tap, vm, work, port, names):
+    """The MMP account rules over SSH and SFTP: sshd asks mmpd through PAM."""
+    t0 = time.time()
+    vm.cmd("user rule max_failed_logins 3")
+    r = ssh(work, port, "alice", "wrong-password", "hostname", tries=3)
+    out = vm.cmd("user info alice")
+    tap.ok(r.returncode == 255 and "yes (max_failed_logins)" in out, names[0],
+           f"ssh: {r.returncode} {r.stderr}\n{out}")
+    r = ssh(work, port, "alice", ALICE_NEW, "hostname")
+    tap.ok(r.returncode == 255 and r.stdout == "", names[1], f"{r.returncode} {r.stdout}{r.stderr}")
+    vm.cmd("user unlock alice")
+    vm.cmd("user rule max_failed_logins 0")
+
+    # A session that waits for commands on stdin, ended from the console.
+    argv, env = ssh_argv(work, port, "alice", ALICE_NEW)
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, env=env)
+    try:
+        listed = ""
+        end = time.time() + CMD_TIMEOUT
+        while time.time() < end:
+            listed = vm.cmd("user list")
+            if re.search(r"^alice .* yes$", listed, re.M):
+                break
+            time.sleep(1)
+        out = vm.cmd("user evict alice")
+        t = time.time()
+        try:
+            p.wait(timeout=CMD_TIMEOUT)
+            ended = True
+            tap.diag(f"the evicted SSH session ended {time.time() - t:.1f} s after the reply")
+        except subprocess.TimeoutExpired:
+            ended = False
+        tap.ok(out.startswith("Ended 1 session of alice\n") and ended, names[2],
+               f"user list:\n{listed}user evict:\n{out}ssh ended: {ended}")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+    vm.cmd("user expire alice")
+    r = ssh(work, port, "alice", ALICE_NEW, "hostname")
+    tap.ok(r.returncode != 0 and "Password change required" in r.stderr, names[3],
+           f"{r.returncode} {r.stdout}{r.stderr}")
+    r = ssh(work, port, "alice", ALICE_NEW, stdin="ls\n", sftp=True)
+    tap.ok(r.returncode != 0, names[4], f"{r.returncode} {r.stdout}{r.stderr}")
+    r = ssh(work, port, "alice", ALICE_NEW, tty=True,
+            stdin=f"{ALICE_NEW}\n{ALICE_THIRD}\n{ALICE_THIRD}\n")
+    # sshd says "WARNING: Your password has expired." and runs passwd:
+    # mmp's prompts show that the change ran.
+    tap.ok("Your password has expired" in r.stdout and "New password again: " in r.stdout,
+           names[5],
+           f"{r.returncode} {r.stdout}{r.stderr}")
+    r = ssh(work, port, "alice", ALICE_THIRD, "hostname")
+    tap.ok(r.returncode == 1 and r.stdout == "Permission denied\n", names[6],
+           f"{r.returncode} {r.stdout}{r.stderr}")
+    tap.diag(f"account rules over SSH: {time.time() - t0:.1f} s")
 
 
 def third_boot(tap, vm):

@@ -4,7 +4,8 @@
  * incremental receiver fed whole, split and byte by byte, the size cap
  * (-EMSGSIZE), bad frames (-EBADMSG) and the blocking read/write pair over
  * a socketpair, plus cv_ipc_connect against a socket in a private
- * temporary directory.
+ * temporary directory, and the bounded one-shot cv_ipc_call against a
+ * child that answers, answers too much, hangs up or never answers.
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/ipc.h"
@@ -332,6 +334,95 @@ static void test_connect(void)
 	rmdir(dir);
 }
 
+/* How the child of test_call serves its one connection. */
+enum serve { SERVE_ECHO, SERVE_SILENT, SERVE_HUGE, SERVE_HANGUP, SERVE_HALF };
+
+/* Accepts one connection on lfd in a child and serves it as how says;
+ * returns the child's pid. */
+static pid_t serve_one(int lfd, enum serve how)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = accept(lfd, NULL, NULL);
+		json_object *req = NULL;
+		uint8_t buf[64];
+
+		if (fd < 0 || cv_ipc_read(fd, &req) < 0)
+			_exit(1);
+		if (how == SERVE_ECHO) {
+			cv_ipc_write(fd, req);
+		} else if (how == SERVE_HUGE) {
+			/* Announces 1 KiB more than the caller takes. */
+			raw_frame(buf, 64 + 1024, "", 0);
+			(void)!write(fd, buf, 4);
+		} else if (how == SERVE_HALF) {
+			raw_frame(buf, 100, "{\"a\":", 5);
+			(void)!write(fd, buf, 9);
+		} else if (how == SERVE_SILENT) {
+			/* Until the caller gives up and closes. */
+			while (read(fd, buf, sizeof(buf)) > 0)
+				;
+		}
+		_exit(0);
+	}
+	return pid;
+}
+
+static void test_call(void)
+{
+	static const struct {
+		enum serve how;
+		int timeout_ms;
+		size_t max;
+		int want;
+		const char *what;
+	} fails[] = {
+		{ SERVE_HUGE, 30000, 64, -EMSGSIZE, "a reply larger than the cap: -EMSGSIZE" },
+		{ SERVE_HALF, 30000, 4096, -EBADMSG, "the peer closes inside the reply: -EBADMSG" },
+		{ SERVE_HANGUP, 30000, 4096, -EPIPE, "the peer closes without a reply: -EPIPE" },
+		{ SERVE_SILENT, 200, 4096, -ETIMEDOUT, "a peer that never answers: -ETIMEDOUT" },
+	};
+	char dir[] = "/tmp/cv-ipc-XXXXXX";
+	char path[128];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	json_object *m = msg_run("hello"), *back = NULL;
+	int lfd, st;
+	pid_t pid;
+
+	if (!mkdtemp(dir)) {
+		skip("cannot create a temporary directory");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/mmpd.sock", dir);
+	is_int(cv_ipc_call(path, m, 1000, 64, &back), -ENOENT, "call: no socket: -ENOENT");
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(lfd, 4) < 0) {
+		skip("cannot listen on a Unix socket here");
+		goto out;
+	}
+	pid = serve_one(lfd, SERVE_ECHO);
+	is_int(cv_ipc_call(path, m, 30000, 4096, &back), 0, "call: a reply");
+	ok(back && json_object_equal(back, m), "call: the reply is the peer's frame");
+	json_object_put(back);
+	back = NULL;
+	waitpid(pid, &st, 0);
+	for (size_t i = 0; i < sizeof(fails) / sizeof(fails[0]); i++) {
+		pid = serve_one(lfd, fails[i].how);
+		is_int(cv_ipc_call(path, m, fails[i].timeout_ms, fails[i].max, &back),
+		       fails[i].want, "call: %s", fails[i].what);
+		waitpid(pid, &st, 0);
+	}
+	ok(back == NULL, "call: nothing is returned on a failure");
+out:
+	if (lfd >= 0)
+		close(lfd);
+	json_object_put(m);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_encode();
@@ -339,5 +430,6 @@ int main(void)
 	test_bad_frames();
 	test_socketpair();
 	test_connect();
+	test_call();
 	return tap_done();
 }

@@ -631,6 +631,7 @@ int main(int argc, char **argv)
 	mmpd_jobs_stop(&d);
 	ok(WAIT_UNTIL(d.jobs == NULL, 15000), "every worker has ended");
 	mmpd_super_free(d.super);
+	mmpd_sessions_free(&d);
 	test_tick_stop();
 	for (int i = 0; i < 50 && uv_loop_alive(d.loop); i++)
 		uv_run(d.loop, UV_RUN_NOWAIT);

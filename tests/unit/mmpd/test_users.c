@@ -638,6 +638,103 @@ static void test_login(void)
 	json_object_put(doc);
 }
 
+/* The origins a request may give: strict, and unambiguous for IPv6. */
+static void test_from(void)
+{
+	static const char *const good[] = {
+		"console", "192.0.2.1", "192.0.2.1:22", "2001:db8::1", "::1",
+		"[2001:db8::1]:22", "[::1]:65535", "::ffff:192.0.2.1", "fe80::1%eth0",
+		"[fe80::1%eth0]:22",
+	};
+	static const char *const bad[] = {
+		"", "consolex", "host.example", "192.0.2.1:", "192.0.2.1:0", "192.0.2.1:65536",
+		"192.0.2.256", "[2001:db8::1]", "[2001:db8::1]:", "[192.0.2.1]:22",
+		"2001:db8::1]:22", "[2001:db8::1:22", "192.0.2.1 ", " 192.0.2.1", "1.2.3.4:22:22",
+		"fe80::1%", "fe80::1%eth/0", "192.0.2.1%eth0", "192.0.2.1:22x",
+	};
+	json_object *u = json_object_new_object(), *hosts = json_object_new_array();
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ok(mmp_from_valid(good[i]), "from \"%s\" is valid", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(!mmp_from_valid(bad[i]), "from \"%s\" is refused", bad[i]);
+
+	json_object_object_add(u, "hosts", hosts);
+	json_object_array_add(hosts, json_object_new_string("192.0.2.10"));
+	json_object_array_add(hosts, json_object_new_string("2001:db8::10"));
+	json_object_array_add(hosts, json_object_new_string("localhost"));
+	ok(mmp_user_host_allowed(u, "192.0.2.10"), "a bare IPv4 address (PAM_RHOST)");
+	ok(mmp_user_host_allowed(u, "::ffff:192.0.2.10"), "the same address mapped into IPv6");
+	ok(mmp_user_host_allowed(u, "2001:db8::10"), "a bare IPv6 address");
+	ok(mmp_user_host_allowed(u, "2001:DB8:0::10"), "compared as addresses, not as text");
+	ok(mmp_user_host_allowed(u, "[2001:db8::10]:22"), "an IPv6 address with a port");
+	ok(!mmp_user_host_allowed(u, "2001:db8::1:22"), "not an address with its port glued on");
+	ok(!mmp_user_host_allowed(u, "192.0.2.11"), "another IPv4 address");
+	ok(mmp_user_host_allowed(u, "127.0.0.1"), "a name entry allows the address it resolves to");
+	ok(!mmp_user_host_allowed(u, "host.example"), "a from that is not an address fails closed");
+	json_object_put(u);
+}
+
+/* The account check of PAM's account stage: the rules without a password. */
+static void test_account(void)
+{
+	json_object *doc = new_doc(), *u, *v, *before = NULL;
+	char msg[160];
+	const time_t mon10 = 1718618400; /* Mon 2024-06-17 10:00 UTC */
+
+	mmp_user_create(doc, "bob", MMP_ROLE_ADMIN, "Secret.123", T0);
+	u = mmp_user_get(doc, "bob");
+	ok(mmp_user_account(doc, "nobody", T0, "192.0.2.1", msg, sizeof(msg)) == -ENOENT,
+	   "account: unknown user");
+	ok(mmp_user_account(doc, "bob", T0, "192.0.2.1", msg, sizeof(msg)) == -EKEYEXPIRED,
+	   "account: the first password must be changed");
+	mmp_user_set_password(doc, "bob", "Secret.456", T0);
+	json_object_deep_copy(u, &before, NULL);
+	ok(mmp_user_account(doc, "bob", T0, "192.0.2.1", msg, sizeof(msg)) == 0,
+	   "account: usable");
+	is_str(msg, "Account usable", "message");
+	ok(json_object_equal(before, u), "an account check records nothing");
+	json_object_put(before);
+
+	json_object_object_add(u, "hosts", json_object_new_array());
+	json_object_array_add(json_object_object_get(u, "hosts"),
+			      json_object_new_string("192.0.2.10"));
+	ok(mmp_user_account(doc, "bob", T0, "192.0.2.11", msg, sizeof(msg)) == -EADDRNOTAVAIL,
+	   "account: from a host not allowed");
+	ok(mmp_user_account(doc, "bob", T0, "192.0.2.10", msg, sizeof(msg)) == 0,
+	   "account: from the allowed host");
+	ok(mmp_user_account(doc, "bob", T0, "console", msg, sizeof(msg)) == 0,
+	   "account: the console");
+	json_object_object_del(u, "hosts");
+
+	json_object_object_add(u, "duty", json_object_new_string("Mo0900-1700"));
+	ok(mmp_user_account(doc, "bob", mon10, "192.0.2.1", msg, sizeof(msg)) == 0,
+	   "account: inside the duty hours");
+	ok(mmp_user_account(doc, "bob", T0, "192.0.2.1", msg, sizeof(msg)) == -ETIME,
+	   "account: outside the duty hours");
+	json_object_object_del(u, "duty");
+
+	json_object_object_add(u, "locked", json_object_new_string("failed_logins"));
+	ok(mmp_user_account(doc, "bob", T0, "192.0.2.1", msg, sizeof(msg)) == -EPERM,
+	   "account: locked");
+	mmp_user_unlock(doc, "bob", T0);
+
+	set_rule(doc, "password_age", 30);
+	ok(mmp_user_account(doc, "bob", T0 + 30 * DAY, "192.0.2.1", msg, sizeof(msg)) ==
+		   -EKEYEXPIRED,
+	   "account: an expired password must be changed");
+	set_rule(doc, "password_age", 0);
+	set_rule(doc, "max_idle", 10);
+	ok(mmp_user_account(doc, "bob", T0 + 10 * DAY, "192.0.2.1", msg, sizeof(msg)) == -EPERM,
+	   "account: max_idle locks");
+	ok(json_object_object_get_ex(u, "locked", &v) &&
+		   strcmp(json_object_get_string(v), "idle") == 0,
+	   "and records the lock");
+	json_object_object_get_ex(u, "failed_logins", &v);
+	ok(json_object_get_int64(v) == 0, "an account check never counts a failure");
+	json_object_put(doc);
+}
+
 /* --- the commands through the engine --------------------------------------------- */
 
 /* Non-zero: the role of the caller, whatever the document says. */
@@ -939,6 +1036,8 @@ int main(void)
 	test_expiry();
 	test_duty();
 	test_login();
+	test_from();
+	test_account();
 	test_commands();
 	test_tables_agree();
 	mmp_local_close(&updir);
