@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/pwhash.h"
 #include "lib/clock.h"
 #include "lib/mem.h"
 #include "services/mmpd/cmd_areas.h"
@@ -443,7 +444,7 @@ static int cmd_passwd(struct mmp_ctx *ctx)
 		return -1;
 	if (ctx->ninput < 3)
 		return mmp_fail(ctx, "No password given");
-	if (!mmp_pw_verify(ctx->input[0], str_of(u, "hash")))
+	if (!cv_pw_verify(ctx->input[0], str_of(u, "hash")))
 		return mmp_fail(ctx, "Current password is incorrect");
 	if (strcmp(ctx->input[1], ctx->input[2]) != 0)
 		return mmp_fail(ctx, "Passwords do not match");

@@ -32,7 +32,6 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <crypt.h>
 #include <ctype.h>
 #include <errno.h>
 #include <net/if.h>
@@ -47,70 +46,11 @@
 #include "lib/file.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
+#include "lib/pwhash.h"
 #include "lib/cmd.h"
 #include "services/mmpd/cmd_areas.h"
 #include "services/mmpd/upload.h"
 #include "services/mmpd/users.h"
-
-/* --- hashing ------------------------------------------------------------ */
-
-int mmp_pw_hash(const char *password, char **ret_hash)
-{
-	char *setting, *h;
-	void *data = NULL;
-	int size = 0, r = 0;
-
-	/* Cost 0 asks libxcrypt for its default cost; NULL random bytes
-	 * make it read them from the kernel. */
-	setting = crypt_gensalt_ra("$y$", 0, NULL, 0);
-	if (!setting)
-		setting = crypt_gensalt_ra("$6$", 0, NULL, 0);
-	if (!setting)
-		return -EIO;
-	h = crypt_ra(password, setting, &data, &size);
-	if (!h || h[0] == '*')
-		r = -EIO;
-	else
-		*ret_hash = xstrdup(h);
-	if (data) {
-		explicit_bzero(data, (size_t)size);
-		free(data);
-	}
-	free(setting);
-	return r;
-}
-
-/* Compares without an early exit, so the time does not tell how many
- * leading characters of a guess's hash were right. */
-static bool ct_streq(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned char diff = la != lb;
-
-	for (size_t i = 0; i < la && i < lb; i++)
-		diff |= (unsigned char)a[i] ^ (unsigned char)b[i];
-	return diff == 0;
-}
-
-bool mmp_pw_verify(const char *password, const char *hash)
-{
-	void *data = NULL;
-	int size = 0;
-	const char *h;
-	bool ok;
-
-	if (!password || !hash)
-		return false;
-	if (strncmp(hash, "$y$", 3) != 0 && strncmp(hash, "$6$", 3) != 0)
-		return false;
-	h = crypt_ra(password, hash, &data, &size);
-	ok = h && h[0] != '*' && ct_streq(h, hash);
-	if (data) {
-		explicit_bzero(data, (size_t)size);
-		free(data);
-	}
-	return ok;
-}
 
 /* --- rules ---------------------------------------------------------------- */
 
@@ -326,7 +266,7 @@ int mmp_user_create(json_object *doc, const char *name, unsigned role, const cha
 		return -EEXIST;
 	if ((size_t)json_object_object_length(users) >= MMP_USERS_MAX)
 		return -ENOSPC;
-	r = mmp_pw_hash(password, &hash);
+	r = cv_pw_hash(password, &hash);
 	if (r < 0)
 		return r;
 	u = json_object_new_object();
@@ -355,7 +295,7 @@ int mmp_user_set_password(json_object *doc, const char *name, const char *passwo
 
 	if (!u)
 		return -ENOENT;
-	r = mmp_pw_hash(password, &hash);
+	r = cv_pw_hash(password, &hash);
 	if (r < 0)
 		return r;
 	/* The new history: the password being replaced, then the older
@@ -600,7 +540,7 @@ static bool in_history(json_object *user, const char *password, long n)
 	json_object *hist;
 	const char *cur = rec_str(user, "hash");
 
-	if (cur && mmp_pw_verify(password, cur))
+	if (cur && cv_pw_verify(password, cur))
 		return true;
 	if (!json_object_object_get_ex(user, "history", &hist) ||
 	    !json_object_is_type(hist, json_type_array))
@@ -609,7 +549,7 @@ static bool in_history(json_object *user, const char *password, long n)
 		json_object *h = json_object_array_get_idx(hist, i);
 
 		if (json_object_is_type(h, json_type_string) &&
-		    mmp_pw_verify(password, json_object_get_string(h)))
+		    cv_pw_verify(password, json_object_get_string(h)))
 			return true;
 	}
 	return false;
@@ -1099,7 +1039,7 @@ int mmp_user_login(json_object *doc, const char *name, const char *password, tim
 	r = login_allowed(doc, u, now, from, msg, msglen);
 	if (r < 0)
 		return r;
-	if (!mmp_pw_verify(password, rec_str(u, "hash"))) {
+	if (!cv_pw_verify(password, rec_str(u, "hash"))) {
 		failed = rec_int(u, "failed_logins", 0) + 1;
 		rec_set_int(u, "failed_logins", failed);
 		max_failed = mmp_user_rule_value(doc, "max_failed_logins");

@@ -61,17 +61,6 @@
 /* The characters min_special counts (spec/mmp.md section 5). */
 #define MMP_SPECIAL_CHARS "!@#$%^&*()_+=?><,.\"\\/"
 
-/* --- hashing ------------------------------------------------------------ */
-
-/* Hashes password with a fresh salt: yescrypt ("$y$"), or SHA-512 crypt
- * ("$6$") when this libxcrypt has no yescrypt. *ret_hash is the caller's.
- * -EIO if crypt(3) fails. */
-int mmp_pw_hash(const char *password, char **ret_hash);
-/* True when password matches hash. Only "$y$" and "$6$" hashes are
- * accepted (a corrupted entry must not fall back to DES); the comparison
- * of the computed and stored hash is constant-time. */
-bool mmp_pw_verify(const char *password, const char *hash);
-
 /* --- the password policy ("user rule") ------------------------------------ */
 
 enum mmp_rule_kind {

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/pwhash.h"
 #include "lib/clock.h"
 #include "lib/mem.h"
 #include "lib/cmd.h"
@@ -106,21 +107,21 @@ static void test_hashing(void)
 {
 	char *h1 = NULL, *h2 = NULL;
 
-	ok(mmp_pw_hash("Secret.123", &h1) == 0, "hash a password");
+	ok(cv_pw_hash("Secret.123", &h1) == 0, "hash a password");
 	ok(h1 && strncmp(h1, "$y$", 3) == 0, "the hash is yescrypt ($y$)");
-	ok(mmp_pw_hash("Secret.123", &h2) == 0 && strcmp(h1, h2) != 0,
+	ok(cv_pw_hash("Secret.123", &h2) == 0 && strcmp(h1, h2) != 0,
 	   "two hashes of one password differ (fresh salt)");
-	ok(mmp_pw_verify("Secret.123", h1), "the right password verifies");
-	ok(!mmp_pw_verify("Secret.124", h1), "a wrong password does not");
-	ok(!mmp_pw_verify("", h1), "an empty password does not");
-	ok(!mmp_pw_verify("Secret.123", NULL), "a missing hash verifies nothing");
+	ok(cv_pw_verify("Secret.123", h1), "the right password verifies");
+	ok(!cv_pw_verify("Secret.124", h1), "a wrong password does not");
+	ok(!cv_pw_verify("", h1), "an empty password does not");
+	ok(!cv_pw_verify("Secret.123", NULL), "a missing hash verifies nothing");
 	/* crypt("admin", "gaYVtWOEm1Uu6") would compute traditional DES. */
-	ok(!mmp_pw_verify("admin", "gaYVtWOEm1Uu6"), "a DES hash is refused");
-	ok(mmp_pw_verify("admin",
+	ok(!cv_pw_verify("admin", "gaYVtWOEm1Uu6"), "a DES hash is refused");
+	ok(cv_pw_verify("admin",
 			 "$6$abc$P6yIxESFrlWU3nxdnlf.KBBBE05eZvSkNklUihdVYMYkLC.WSHUU1FF5d75"
 			 "FZfMUeOtyvM1wnaDtTm4FjaP/K0"),
 	   "a SHA-512 ($6$) hash verifies (the fallback)");
-	ok(!mmp_pw_verify("admin",
+	ok(!cv_pw_verify("admin",
 			  "$6$abc$P6yIxESFrlWU3nxdnlf.KBBBE05eZvSkNklUihdVYMYkLC.WSHUU1FF5d75"
 			  "FZfMUeOtyvM1wnaDtTm4FjaP/K1"),
 	   "a SHA-512 hash with one changed character does not");
@@ -142,13 +143,13 @@ static void test_defaults(void)
 	hash = json_object_get_string(v);
 	ok(strncmp(hash, "$y$", 3) == 0 && strstr(hash, "admin") == NULL,
 	   "the admin password is stored hashed");
-	ok(mmp_pw_verify("admin", hash), "the factory password is admin");
+	ok(cv_pw_verify("admin", hash), "the factory password is admin");
 	json_object_object_get_ex(admin, "must_change", &v);
 	ok(json_object_get_boolean(v), "admin must change the password at first login");
 	mmp_user_set_password(doc, "admin", "Other.pw1", T0);
 	mmp_users_defaults(doc);
 	json_object_object_get_ex(mmp_user_get(doc, "admin"), "hash", &v);
-	ok(mmp_pw_verify("Other.pw1", json_object_get_string(v)),
+	ok(cv_pw_verify("Other.pw1", json_object_get_string(v)),
 	   "defaults leave an existing user list alone");
 	json_object_put(doc);
 }
@@ -943,7 +944,7 @@ static void test_commands(void)
 	is_str(out, "Password must be at least 8 characters long (min_length)\n", "message");
 	ok(run(&doc, "bob", "passwd", "Pw.12345", "New.pass1", "New.pass1", out, sizeof(out)) == 0,
 	   "passwd");
-	ok(mmp_pw_verify("New.pass1",
+	ok(cv_pw_verify("New.pass1",
 			 json_object_get_string(json_object_object_get(mmp_user_get(doc, "bob"),
 								       "hash"))),
 	   "the new password is stored");

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The CMS REST API of the call bridge (spec/api.md), without any I/O: one
+ * request in (method, path under /api/v1, query, form body), one response
+ * out (status, Location, XML). The HTTP layer (cb_web.c) authenticates the
+ * caller and hands the request here; Web Admin's pages (cb_admin.c) go
+ * through the same entry point, so a setting saved from a form is validated
+ * and stored by the same code as one PUT through the API.
+ *
+ * The objects live in the store (cb_db.h), SQLite by default.
+ */
+#ifndef CB_API_H
+#define CB_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/strbuf.h"
+
+struct cb_api;
+
+/* Largest request body the API accepts (the HTTP layer refuses more before
+ * it reaches here). */
+#define CB_API_BODY_MAX (64 * 1024)
+
+struct cb_request {
+	const char *method; /* "GET", "POST", "PUT", "DELETE", other methods too */
+	const char *path;   /* after "/api/v1", not decoded: "/coSpaces/<id>" */
+	const char *query;  /* the raw query string without '?', or NULL */
+	const char *body;   /* application/x-www-form-urlencoded, or NULL */
+	size_t body_len;
+	const char *user; /* the authenticated MMP user, for the log lines */
+};
+
+struct cb_response {
+	int status;		/* HTTP status */
+	char location[160];	/* "" or "/api/v1/coSpaces/<id>" (a create) */
+	struct strbuf body;	/* an XML document, or empty */
+};
+
+void cb_response_init(struct cb_response *resp);
+void cb_response_free(struct cb_response *resp);
+
+/* Opens (creates, migrates) the store at db_path; name is this call
+ * bridge's name (the cluster's uniqueName default). Negative errno and a
+ * sentence in err on failure. */
+int cb_api_open(const char *db_path, const char *name, struct cb_api **ret, char *err,
+		size_t errlen);
+void cb_api_close(struct cb_api *api);
+
+/* Handles one request; the response is always filled (status >= 200). */
+void cb_api_handle(struct cb_api *api, const struct cb_request *req, struct cb_response *resp);
+
+/* API tracing (the seed 003 "API trace N:" lines): until this wall-clock
+ * time (seconds since the epoch; 0 = off). Set from Web Admin's Logs >
+ * Detailed tracing or the API's /system/configuration/tracing. */
+int64_t cb_api_trace_until(struct cb_api *api);
+int cb_api_set_trace_until(struct cb_api *api, int64_t until);
+
+#endif
