@@ -56,6 +56,10 @@ struct mmpd {
 	struct mmpd_sessions *sessions; /* login sessions (mmpd_sessions.c) */
 	uid_t helper_uid;	/* MMPD_HELPER_USER */
 	gid_t helper_gid;
+	/* The users of the services that check MMP logins with
+	 * service_login (mmpd_pwcheck_services; those that exist). */
+	uid_t pwcheck_uids[4];
+	size_t npwcheck;
 	uv_signal_t sigterm, sigint, sighup;
 	bool stopping;
 };
@@ -155,12 +159,15 @@ enum mmpd_req {
 	MMPD_REQ_ACCOUNT,
 	MMPD_REQ_SESSION_OPEN,
 	MMPD_REQ_SESSION_CLOSE,
+	MMPD_REQ_SERVICE_LOGIN,
 	MMPD_REQ_COUNT
 };
 /* The request's "op": -EINVAL when it names none. */
 int mmpd_req_of(json_object *req, enum mmpd_req *ret);
 /* Is op one of the login paths' (login, account, session_open,
- * session_close: mmp-login and the PAM module, which run as root)? */
+ * session_close: mmp-login and the PAM module, which run as root;
+ * service_login: the services that check MMP logins, root or the users in
+ * d->pwcheck_uids)? */
 bool mmpd_req_login_path(enum mmpd_req op);
 /* The MMP user and role of a request on a connection of uid: root may act
  * as any user ("user" in req, "admin" by default), any other uid is the
@@ -168,7 +175,8 @@ bool mmpd_req_login_path(enum mmpd_req op);
  * there is none. Reads d->doc and d->etc_dir only. */
 int mmpd_caller_of(struct mmpd *d, uid_t uid, json_object *req, struct mmpd_caller *ret);
 /* Who asks for op on a connection of uid: for a request of the login
- * paths, root only (-EPERM for any other uid), as the MMP user "login"
+ * paths, root only (service_login: also the service users of
+ * d->pwcheck_uids; -EPERM for any other uid), as the MMP user "login"
  * with no role (its "user" is the one logging in); for any other,
  * mmpd_caller_of. */
 int mmpd_req_caller(struct mmpd *d, enum mmpd_req op, uid_t uid, json_object *req,
@@ -288,6 +296,10 @@ size_t mmpd_jobs_running(const struct mmpd *d);
 /* Finds MMPD_HELPER_USER (-ENOENT when there is none, -EPERM when it is
  * root's uid or gid); without root, workers stay mmpd's user. */
 int mmpd_helper_lookup(struct mmpd *d);
+/* The services whose users may ask service_login (the call bridge: API and
+ * Web Admin logins), ended by NULL; mmpd_helper_lookup resolves them into
+ * d->pwcheck_uids. */
+extern const char *const mmpd_pwcheck_services[];
 
 /* --- IPC server (mmpd_ipc.c) --- */
 int mmpd_ipc_listen(struct mmpd *d);

@@ -46,6 +46,7 @@ static bool req_bool(json_object *o, const char *key)
 static const struct {
 	const char *name;
 	bool login_path;
+	bool by_service; /* a service user of d->pwcheck_uids may ask too */
 } requests[MMPD_REQ_COUNT] = {
 	[MMPD_REQ_HELLO] = { "hello", false },
 	[MMPD_REQ_RUN] = { "run", false },
@@ -56,6 +57,7 @@ static const struct {
 	[MMPD_REQ_ACCOUNT] = { "account", true },
 	[MMPD_REQ_SESSION_OPEN] = { "session_open", true },
 	[MMPD_REQ_SESSION_CLOSE] = { "session_close", true },
+	[MMPD_REQ_SERVICE_LOGIN] = { "service_login", true, true },
 };
 
 int mmpd_req_of(json_object *req, enum mmpd_req *ret)
@@ -108,9 +110,13 @@ int mmpd_caller_of(struct mmpd *d, uid_t uid, json_object *req, struct mmpd_call
 int mmpd_req_caller(struct mmpd *d, enum mmpd_req op, uid_t uid, json_object *req,
 		   struct mmpd_caller *ret)
 {
+	bool service = false;
+
 	if (!mmpd_req_login_path(op))
 		return mmpd_caller_of(d, uid, req, ret);
-	if (uid != 0)
+	for (size_t i = 0; requests[op].by_service && i < d->npwcheck; i++)
+		service |= d->pwcheck_uids[i] == uid;
+	if (uid != 0 && !service)
 		return -EPERM;
 	memset(ret, 0, sizeof(*ret));
 	ret->uid = uid;

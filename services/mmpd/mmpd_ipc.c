@@ -74,6 +74,7 @@ enum run_kind {
 	RUN_COMMAND,
 	RUN_LOGIN,   /* "login": the password and every account rule */
 	RUN_ACCOUNT, /* "account": the account rules without a password */
+	RUN_SERVICE_LOGIN, /* "service_login": a login, answered with the role */
 };
 
 /* One request that runs in a worker: a command, or a login check. */
@@ -409,7 +410,10 @@ static void check_finish(struct run *run, json_object *res)
 	struct mmpd *d = run->d;
 	json_object *doc, *r;
 	const char *msg = res_str(res, "msg");
-	const char *what = run->kind == RUN_LOGIN ? "login" : "account check";
+	const char *what = run->kind == RUN_LOGIN	       ? "login"
+			   : run->kind == RUN_SERVICE_LOGIN ? "service login"
+							    : "account check";
+	enum mmp_role role = 0;
 	int rc;
 
 	if (!mmpd_login_result_check(d->doc, run->login_user, res, &rc, &doc)) {
@@ -425,6 +429,14 @@ static void check_finish(struct run *run, json_object *res)
 			       sb_str(&err));
 		sb_free(&err);
 	}
+	/* A service cannot offer the change of an expired password (the API,
+	 * Web Admin): such a login is refused there, and mmp-login or SSH is
+	 * where the password is changed. */
+	if (run->kind == RUN_SERVICE_LOGIN && rc == -EKEYEXPIRED)
+		msg = "the password has expired", rc = -EACCES;
+	if (run->kind == RUN_SERVICE_LOGIN && rc == 0 &&
+	    mmp_user_role(d->doc, run->login_user, &role) < 0)
+		msg = "no such user", rc = -ENOENT;
 	if (rc < 0 && rc != -EKEYEXPIRED) {
 		/* The reason goes to the log; the caller learns only that it
 		 * failed (no hint which accounts exist). */
@@ -434,11 +446,15 @@ static void check_finish(struct run *run, json_object *res)
 		return;
 	}
 	/* An account check that passes is part of a login already logged. */
-	if (run->kind == RUN_LOGIN)
-		cv_info("login of %s from %s", run->login_user, run->from);
+	if (run->kind != RUN_ACCOUNT)
+		cv_info("%s of %s from %s", what, run->login_user, run->from);
 	r = json_object_new_object();
 	json_object_object_add(r, "status", json_object_new_int(0));
-	json_object_object_add(r, "must_change", json_object_new_boolean(rc == -EKEYEXPIRED));
+	if (run->kind == RUN_SERVICE_LOGIN)
+		json_object_object_add(r, "role", json_object_new_string(mmp_role_name(role)));
+	else
+		json_object_object_add(r, "must_change",
+				       json_object_new_boolean(rc == -EKEYEXPIRED));
 	conn_send(run->c, r);
 }
 
@@ -542,7 +558,7 @@ static void run_wait(struct mmpd_ipc *ipc, struct run *run, bool first)
 
 /* The job kinds of the worker (mmpd_worker.c), by run_kind. */
 static const char *const run_kinds[] = { [RUN_COMMAND] = "run", [RUN_LOGIN] = "login",
-					 [RUN_ACCOUNT] = "account" };
+					 [RUN_ACCOUNT] = "account", [RUN_SERVICE_LOGIN] = "login" };
 
 /* The job as the worker gets it (mmpd_job_start): the committed document
  * as it is now, who asks, the request and the snapshot of the system. */
@@ -559,7 +575,7 @@ static json_object *run_init(struct run *run)
 	json_object_object_add(init, "from", json_object_new_string(run->from));
 	if (run->kind != RUN_COMMAND) {
 		json_object_object_add(init, "login_user", json_object_new_string(run->login_user));
-		if (run->kind == RUN_LOGIN && json_object_object_get_ex(run->req, "password", &v))
+		if (run->kind != RUN_ACCOUNT && json_object_object_get_ex(run->req, "password", &v))
 			json_object_object_add(init, "password", json_object_get(v));
 	} else {
 		if (json_object_object_get_ex(run->req, "line", &v))
@@ -754,8 +770,8 @@ static void check_start(struct conn *c, json_object *req, const struct mmpd_call
  * and commits what the attempt changed (last login, failures, lockout).
  * Replies {"status":0,"must_change":bool} or {"status":1,"output":reason}.
  */
-static void op_login(struct conn *c, json_object *req, const struct mmpd_caller *who,
-		     const char *from)
+static void login_request(struct conn *c, json_object *req, const struct mmpd_caller *who,
+			  const char *from, enum run_kind kind)
 {
 	const char *user = mmpd_login_user(req), *password = NULL;
 	json_object *v;
@@ -767,7 +783,27 @@ static void op_login(struct conn *c, json_object *req, const struct mmpd_caller 
 		reply_text(c, 1, "Login incorrect\n");
 		return;
 	}
-	check_start(c, req, who, from, RUN_LOGIN, user);
+	check_start(c, req, who, from, kind, user);
+}
+
+static void op_login(struct conn *c, json_object *req, const struct mmpd_caller *who,
+		     const char *from)
+{
+	login_request(c, req, who, from, RUN_LOGIN);
+}
+
+/*
+ * {"op":"service_login","user":U,"password":P,"from":F} (the call bridge's
+ * API and Web Admin logins, from root or a user of d->pwcheck_uids): a
+ * login with every account rule, as "login" (its failures count towards
+ * the lockout of "user rule"), answered {"status":0,"role":R} with the
+ * user's MMP role, which the service checks; an expired password is
+ * refused. The service never reads a hash.
+ */
+static void op_service_login(struct conn *c, json_object *req, const struct mmpd_caller *who,
+			     const char *from)
+{
+	login_request(c, req, who, from, RUN_SERVICE_LOGIN);
 }
 
 /*
@@ -916,6 +952,7 @@ static void (*const ipc_ops[MMPD_REQ_COUNT])(struct conn *c, json_object *req,
 	[MMPD_REQ_ACCOUNT] = op_account,
 	[MMPD_REQ_SESSION_OPEN] = op_session_open,
 	[MMPD_REQ_SESSION_CLOSE] = op_session_close,
+	[MMPD_REQ_SERVICE_LOGIN] = op_service_login,
 };
 
 static void handle(struct conn *c, json_object *req)

@@ -63,6 +63,7 @@
 #include "lib/clock.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
+#include "lib/service.h"
 #include "lib/mem.h"
 #include "services/mmpd/mmpd.h"
 
@@ -566,11 +567,31 @@ void mmpd_jobs_stop(struct mmpd *d)
 			worker_sock_end(w);
 }
 
+const char *const mmpd_pwcheck_services[] = { "callbridge", NULL };
+
+/* The uids of mmpd_pwcheck_services' users; a missing user is skipped (its
+ * service cannot run as it either). */
+static void pwcheck_lookup(struct mmpd *d)
+{
+	d->npwcheck = 0;
+	for (size_t i = 0; mmpd_pwcheck_services[i]; i++) {
+		struct passwd pw, *res = NULL;
+		char buf[1024], name[64];
+
+		snprintf(name, sizeof(name), CV_SERVICE_USER_PREFIX "%s", mmpd_pwcheck_services[i]);
+		if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 || !res || res->pw_uid == 0)
+			continue;
+		if (d->npwcheck < sizeof(d->pwcheck_uids) / sizeof(d->pwcheck_uids[0]))
+			d->pwcheck_uids[d->npwcheck++] = res->pw_uid;
+	}
+}
+
 int mmpd_helper_lookup(struct mmpd *d)
 {
 	struct passwd pw, *res = NULL;
 	char buf[1024];
 
+	pwcheck_lookup(d);
 	if (geteuid() != 0) {
 		d->helper_uid = geteuid();
 		d->helper_gid = getegid();

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
+#include "lib/service.h"
 #include "services/mmpd/mmpd.h"
 #include "services/mmpd/cmd_areas.h"
 
@@ -68,6 +70,17 @@
 /* The services are the command language's (mmp_service_names, ended by
  * NULL); SUPER_MAX_SVC bounds the table. */
 #define SUPER_MAX_SVC 8
+
+/* The MMP services that another service's process serves: the call bridge
+ * hosts the Web Admin listener and the REST API on it, as in CMS
+ * (services/callbridge/README.md). "webadmin enable" and "callbridge
+ * enable" each start the one process convene-callbridge; its rendered
+ * config says which of the two are enabled (the "hosted" section). */
+static const struct {
+	const char *svc, *host;
+} super_hosted[] = {
+	{ "webadmin", "callbridge" },
+};
 
 /* One output stream of a child, cut into lines of at most CV_LOG_LINE_MAX - 1
  * bytes; the rest of a longer line is dropped. */
@@ -98,6 +111,12 @@ struct super_run {
 struct super_svc {
 	struct mmpd_super *s;
 	const char *name;
+	/* A service served by another's process (webadmin by the call
+	 * bridge's, as in CMS): it has no process of its own; its enable is
+	 * "enabled" here and its host's process runs while the host or any
+	 * of its guests is enabled. NULL for a service with its own process. */
+	struct super_svc *host;
+	bool enabled; /* the operator's enable of this MMP service */
 	struct super_run *run; /* the current process, NULL if none */
 	bool wanted;	       /* mmpd keeps it running */
 	bool running;	       /* the current process reported ready */
@@ -173,7 +192,8 @@ static struct super_svc *super_find(struct mmpd_super *s, const char *name)
 /* mmpd_main.c made every directory absolute before it could detach. */
 static char *svc_program(const struct super_svc *v)
 {
-	return xasprintf("%s/convene-%s", v->s->d->service_dir, v->name);
+	return xasprintf("%s/convene-%s", v->s->d->service_dir,
+			 (v->host ? v->host : v)->name);
 }
 
 /*
@@ -266,6 +286,89 @@ static json_object *copy_or_empty(json_object *o)
 	return copy;
 }
 
+/*
+ * Services that keep data of their own (the call bridge's database) get
+ * <state-dir>/services/<svc>: mode 0700 and owned by convene-<svc>, so that
+ * no other service and no MMP account reads it. <state-dir>/services is
+ * root's, mode 0711 (the state directory is 0711 too: mmpd_users.c), and
+ * neither is entered through a symbolic link. Made before each start, so
+ * that a directory removed or changed by hand is put right.
+ */
+static const char *const super_data_services[] = { "callbridge", NULL };
+
+static int svc_data_dir(struct super_svc *v, char **ret_path)
+{
+	struct mmpd *d = v->s->d;
+	char user[64], pwbuf[1024];
+	struct passwd pw, *res = NULL;
+	struct stat st;
+	int dfd, sfd = -1, fd = -1, r = 0;
+
+	dfd = open(d->state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	if ((mkdirat(dfd, "services", 0711) < 0 && errno != EEXIST) ||
+	    (sfd = openat(dfd, "services", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    fstat(sfd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (st.st_uid != 0 && fchown(sfd, 0, 0) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if ((st.st_mode & 07777) != 0711 && fchmod(sfd, 0711) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if ((mkdirat(sfd, v->name, 0700) < 0 && errno != EEXIST) ||
+	    (fd = openat(sfd, v->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	snprintf(user, sizeof(user), CV_SERVICE_USER_PREFIX "%s", v->name);
+	/* Without its user (a build tree run by hand) the service stays
+	 * root and so does its directory. */
+	if (getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res &&
+	    fchown(fd, res->pw_uid, res->pw_gid) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (fchmod(fd, 0700) < 0) {
+		r = -errno;
+		goto out;
+	}
+	*ret_path = xasprintf("%s/services/%s", d->state_dir, v->name);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (sfd >= 0)
+		close(sfd);
+	close(dfd);
+	return r;
+}
+
+/* The "hosted" section of a process's config: for each service it serves
+ * besides its own, whether it is enabled and its part of the document. */
+static json_object *render_hosted(struct super_svc *p)
+{
+	struct mmpd_super *s = p->s;
+	json_object *hosted = json_object_new_object();
+
+	for (size_t i = 0; i < s->nsvc; i++) {
+		struct super_svc *g = &s->svc[i];
+		json_object *o;
+
+		if (g->host != p)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "enabled", json_object_new_boolean(g->enabled));
+		json_object_object_add(o, "config", copy_or_empty(cv_conf_get(s->d->doc, g->name)));
+		json_object_object_add(hosted, g->name, o);
+	}
+	return hosted;
+}
+
 /* Writes <state-dir>/run/<svc>.json (mode 0600: it may hold secrets) and
  * returns its absolute path. */
 static int render_config(struct super_svc *v, char **ret_path)
@@ -307,6 +410,26 @@ static int render_config(struct super_svc *v, char **ret_path)
 	if (d->upload_dir)
 		json_object_object_add(root, "upload_dir", json_object_new_string(d->upload_dir));
 	json_object_object_add(root, "hostname", json_object_new_string(mmpd_hostname(d)));
+	json_object_object_add(root, "enabled", json_object_new_boolean(v->enabled));
+	json_object_object_add(root, "hosted", render_hosted(v));
+	/* mmpd's socket: services that check MMP logins ask mmpd there
+	 * ("service_login", services/mmpd/README.md). */
+	if (d->socket_path)
+		json_object_object_add(root, "socket", json_object_new_string(d->socket_path));
+	for (size_t i = 0; super_data_services[i]; i++) {
+		char *dir = NULL;
+
+		if (strcmp(super_data_services[i], v->name) != 0)
+			continue;
+		r = svc_data_dir(v, &dir);
+		if (r < 0) {
+			super_log(v->s, CV_LOG_ERR, "cannot make the data directory of %s: %s",
+				  v->name, strerror(-r));
+			goto out;
+		}
+		json_object_object_add(root, "data_dir", json_object_new_string(dir));
+		free(dir);
+	}
 
 	if (mkdir(rundir, 0700) < 0 && errno != EEXIST) {
 		r = -errno;
@@ -822,12 +945,22 @@ struct mmpd_super *mmpd_super_new(struct mmpd *d)
 		v->restart_timer.data = v;
 		v->ready_timer.data = v;
 		v->kill_timer.data = v;
-		{
-			char *prog = svc_program(v);
+	}
+	for (size_t i = 0; i < sizeof(super_hosted) / sizeof(super_hosted[0]); i++) {
+		struct super_svc *v = super_find(s, super_hosted[i].svc);
 
-			svc_reap_stale(v, prog);
-			free(prog);
-		}
+		if (v)
+			v->host = super_find(s, super_hosted[i].host);
+	}
+	for (size_t i = 0; i < s->nsvc; i++) {
+		struct super_svc *v = &s->svc[i];
+		char *prog;
+
+		if (v->host)
+			continue;
+		prog = svc_program(v);
+		svc_reap_stale(v, prog);
+		free(prog);
 	}
 	return s;
 }
@@ -883,6 +1016,24 @@ void mmpd_super_free(struct mmpd_super *s)
 		free(s);
 }
 
+/* The process that serves v: its host's, or its own. */
+static struct super_svc *svc_proc(struct super_svc *v)
+{
+	return v->host ? v->host : v;
+}
+
+/* Whether the process p must run: p's own service or one it hosts is
+ * enabled. */
+static bool proc_wanted(const struct mmpd_super *s, const struct super_svc *p)
+{
+	if (p->enabled)
+		return true;
+	for (size_t i = 0; i < s->nsvc; i++)
+		if (s->svc[i].host == p && s->svc[i].enabled)
+			return true;
+	return false;
+}
+
 /* The service svc, if it may be started now: it exists, mmpd is not
  * shutting down and its program is installed. */
 static int svc_startable(struct mmpd_super *s, const char *svc, struct super_svc **ret_v)
@@ -901,13 +1052,9 @@ static int svc_startable(struct mmpd_super *s, const char *svc, struct super_svc
 	return 0;
 }
 
-int mmpd_super_start(struct mmpd_super *s, const char *svc)
+/* Starts the process p (a service with its own process). */
+static int proc_start(struct mmpd_super *s, struct super_svc *v)
 {
-	struct super_svc *v;
-	int r = svc_startable(s, svc, &v);
-
-	if (r < 0)
-		return r;
 	if (!v->wanted || v->failed) {
 		/* A new enable: the counts and the back-off start over. */
 		v->restarts = 0;
@@ -927,12 +1074,8 @@ int mmpd_super_start(struct mmpd_super *s, const char *svc)
 	return svc_start_now(v);
 }
 
-int mmpd_super_stop(struct mmpd_super *s, const char *svc)
+static void proc_stop(struct mmpd_super *s, struct super_svc *v)
 {
-	struct super_svc *v = super_find(s, svc);
-
-	if (!v)
-		return -EINVAL;
 	if (v->wanted && !v->run)
 		super_log(s, CV_LOG_INFO, "service %s stopped", v->name);
 	v->wanted = false;
@@ -940,16 +1083,10 @@ int mmpd_super_stop(struct mmpd_super *s, const char *svc)
 	v->start_after_exit = false;
 	uv_timer_stop(&v->restart_timer);
 	svc_terminate(v);
-	return 0;
 }
 
-int mmpd_super_restart(struct mmpd_super *s, const char *svc)
+static int proc_restart(struct mmpd_super *s, struct super_svc *v)
 {
-	struct super_svc *v;
-	int r = svc_startable(s, svc, &v);
-
-	if (r < 0)
-		return r;
 	if (!v->wanted)
 		v->restarts = 0;
 	v->wanted = true;
@@ -967,34 +1104,98 @@ int mmpd_super_restart(struct mmpd_super *s, const char *svc)
 	return svc_start_now(v);
 }
 
+/* The set of enabled services a running process serves changed: it reads
+ * that set from its rendered config, so it starts again with a new one. */
+static int proc_members_changed(struct mmpd_super *s, struct super_svc *p)
+{
+	if (!proc_wanted(s, p)) {
+		proc_stop(s, p);
+		return 0;
+	}
+	if (p->run)
+		return proc_restart(s, p);
+	return proc_start(s, p);
+}
+
+int mmpd_super_start(struct mmpd_super *s, const char *svc)
+{
+	struct super_svc *v, *p;
+	bool was;
+	int r = svc_startable(s, svc, &v);
+
+	if (r < 0)
+		return r;
+	p = svc_proc(v);
+	was = v->enabled;
+	v->enabled = true;
+	if (!was && p->run && !p->term_sent)
+		return proc_members_changed(s, p);
+	return proc_start(s, p);
+}
+
+int mmpd_super_stop(struct mmpd_super *s, const char *svc)
+{
+	struct super_svc *v = super_find(s, svc), *p;
+
+	if (!v)
+		return -EINVAL;
+	p = svc_proc(v);
+	v->enabled = false;
+	if (proc_wanted(s, p) && !s->shutting_down)
+		return proc_members_changed(s, p);
+	proc_stop(s, p);
+	return 0;
+}
+
+int mmpd_super_restart(struct mmpd_super *s, const char *svc)
+{
+	struct super_svc *v;
+	int r = svc_startable(s, svc, &v);
+
+	if (r < 0)
+		return r;
+	v->enabled = true;
+	return proc_restart(s, svc_proc(v));
+}
+
 void mmpd_super_state(struct mmpd_super *s, const char *svc, struct mmp_svc_state *ret)
 {
-	struct super_svc *v = super_find(s, svc);
+	struct super_svc *v = super_find(s, svc), *p;
 
 	memset(ret, 0, sizeof(*ret));
 	if (!v)
 		return;
+	p = svc_proc(v);
 	ret->installed = mmpd_super_installed(s, svc);
-	ret->wanted = v->wanted;
-	ret->running = v->running;
-	ret->pid = v->run ? v->pid : 0;
-	ret->restarts = v->restarts;
-	ret->failed = v->failed;
-	snprintf(ret->last_exit, sizeof(ret->last_exit), "%s", v->last_exit);
+	/* A hosted service runs when it is enabled and its host's process
+	 * does: the screens of both show the one process's state. */
+	ret->wanted = p->wanted && v->enabled;
+	ret->running = p->running && v->enabled;
+	ret->pid = p->run && (!v->host || v->enabled) ? p->pid : 0;
+	ret->restarts = p->restarts;
+	ret->failed = p->failed && v->enabled;
+	snprintf(ret->last_exit, sizeof(ret->last_exit), "%s", p->last_exit);
 }
 
 void mmpd_super_boot(struct mmpd_super *s)
 {
+	/* Every enable first, then each process once: a process that serves
+	 * two enabled services starts once with both. */
 	for (size_t i = 0; i < s->nsvc; i++) {
-		struct super_svc *v = &s->svc[i];
 		char key[64];
 
-		snprintf(key, sizeof(key), "%s.enabled", v->name);
-		if (!cv_conf_get_bool(s->d->doc, key, false))
+		snprintf(key, sizeof(key), "%s.enabled", s->svc[i].name);
+		s->svc[i].enabled = cv_conf_get_bool(s->d->doc, key, false);
+	}
+	for (size_t i = 0; i < s->nsvc; i++) {
+		struct super_svc *v = &s->svc[i];
+
+		if (v->host || !proc_wanted(s, v))
 			continue;
-		/* mmpd_super_start logs "not installed" for an enabled service
-		 * whose program is missing. */
-		mmpd_super_start(s, v->name);
+		/* svc_check_installed logs "not installed" for an enabled
+		 * service whose program is missing. */
+		if (svc_check_installed(v) == 0)
+			proc_start(s, v);
 	}
 }
 

@@ -90,8 +90,9 @@ static const struct fuzz_user {
 
 /* The requests (README.md, IPC), and those of the login paths. */
 static const char *const requests[] = { "hello", "run", "complete", "help", "unfollow",
-					"login", "account", "session_open", "session_close" };
-#define NLOGIN_PATH 4 /* the last four */
+					"login", "account", "session_open", "session_close",
+					"service_login" };
+#define NLOGIN_PATH 5 /* the last five */
 #define NREQUESTS (sizeof(requests) / sizeof(requests[0]))
 
 /* What a non-admin may change of its own record (README.md, Process model). */

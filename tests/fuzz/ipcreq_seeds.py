@@ -127,6 +127,10 @@ seed('req-login-carl-uid', REQUEST, {'op': 'login', 'user': 'carl', 'password': 
      who=UID[2002])
 seed('req-login-host-name', REQUEST,
      {'op': 'login', 'user': 'carl', 'password': 'x', 'from': 'evil.example'}, who=UID[0])
+seed('req-service-login', REQUEST,
+     {'op': 'service_login', 'user': 'carl', 'password': 'x', 'from': '192.0.2.7'}, who=UID[0])
+seed('req-service-login-other-uid', REQUEST,
+     {'op': 'service_login', 'user': 'carl', 'password': 'x'}, who=UID[2002])
 seed('req-account', REQUEST, {'op': 'account', 'user': 'alice', 'from': '192.0.2.7'},
      who=UID[0])
 seed('req-account-65534', REQUEST, {'op': 'account', 'user': 'alice', 'from': '192.0.2.7'},

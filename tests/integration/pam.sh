@@ -257,5 +257,27 @@ kill "$IDLE"
 wait "$IDLE"
 cv_untrack "$IDLE"
 
+# --- service_login: the call bridge's API and Web Admin logins ------------------
+printf 'user add apiuser api\nApi.pass1\nApi.pass1\n' >"$CV_TMP/add"
+mmp_script "$CV_TMP/add" >/dev/null
+tap_is "$(ipc '{"op":"service_login","user":"apiuser","password":"Api.pass1","from":"192.0.2.7"}')" \
+	'{"role": "api", "status": 0}' "service_login: the right password gives the user's role"
+tap_is "$(ipc '{"op":"service_login","user":"apiuser","password":"wrong","from":"192.0.2.7"}')" \
+	'{"output": "Login incorrect\n", "status": 1}' "service_login: a wrong password is refused"
+tap_is "$(info apiuser 'Failed login attempts')" 1 "and counts towards the lockout"
+tap_is "$(ipc '{"op":"service_login","user":"nosuch","password":"Api.pass1","from":"192.0.2.7"}')" \
+	'{"output": "Login incorrect\n", "status": 1}' "service_login: an unknown user, the same answer"
+tap_is "$(setpriv --reuid=65534 --regid=65534 --clear-groups -- "$PY" "$IPC_CALL" "$SOCK" \
+	'{"op":"service_login","user":"apiuser","password":"Api.pass1","from":"192.0.2.7"}' 2>&1)" \
+	'{"output": "Permission denied\n", "status": 1}' "service_login: not for any local user"
+cbuid=$(id -u convene-callbridge)
+tap_is "$(setpriv --reuid="$cbuid" --regid="$(id -g convene-callbridge)" --clear-groups -- \
+	"$PY" "$IPC_CALL" "$SOCK" \
+	'{"op":"service_login","user":"apiuser","password":"Api.pass1","from":"192.0.2.7"}' 2>&1)" \
+	'{"role": "api", "status": 0}' "service_login: the call bridge's user may ask"
+tap_is "$(info apiuser 'Failed login attempts')" 0 "a success clears the failures"
+! grep -q 'Api.pass1' "$D/log/convene.log"
+tap_ok $? "no password in the log"
+
 mmpd_stop
 tap_done

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # mmpd's supervisor with a real child: install the test-only service program
-# (tests/helpers/svc_crashy) as convene-webadmin, configure and enable
-# webadmin through mmp, make the service crash over and over with its control
+# (tests/helpers/svc_crashy) as convene-callbridge, the process that serves
+# webadmin (mmpd_super.c), configure and enable webadmin through mmp, make the service crash over and over with its control
 # file, and check in the log store that every crash is seen and answered with
 # a restart whose back-off delay and restart count grow; then heal it and
 # check it ends up running, that disable stops it, and that SIGTERM to mmpd
@@ -24,7 +24,7 @@ D=$CV_TMP/m
 LOG=$D/state/log/convene.log
 RUN=$D/state/run
 mkdir -p "$D/state/files" "$D/svc"
-cp "$SVC_HELPER" "$D/svc/convene-webadmin"
+cp "$SVC_HELPER" "$D/svc/convene-callbridge"
 # A real key and certificate: enable checks that they parse and match.
 cp "$top_srcdir/tests/golden/fixtures/pki/edge.key" "$D/state/files/x.key"
 cp "$top_srcdir/tests/golden/fixtures/pki/edge-fullchain.cer" "$D/state/files/x.crt"
@@ -52,9 +52,9 @@ wait_screen() {
 	return 1
 }
 
-# The pid in the last "service webadmin <what> (pid N)" line of the log.
+# The pid in the last "service callbridge <what> (pid N)" line of the log.
 last_pid() {
-	grep -E "mmpd: .* service webadmin $1 \(pid [0-9]+\)" "$LOG" | tail -n 1 |
+	grep -E "mmpd: .* service callbridge $1 \(pid [0-9]+\)" "$LOG" | tail -n 1 |
 		sed -E 's/.*\(pid ([0-9]+)\).*/\1/'
 }
 
@@ -80,31 +80,31 @@ st=$?
 tap_ok "$( [ "$st" -eq 0 ] && printf '%s\n' "$out" | grep -qx 'SUCCESS: Webadmin enabled'; echo $?)" \
 	"webadmin enable succeeds" || tap_diag "status $st: $out"
 
-wait_log 'mmpd: INFO : service webadmin is running \(pid [0-9]+\)' 100
+wait_log 'mmpd: INFO : service callbridge is running \(pid [0-9]+\)' 100
 tap_ok $? "the service reports ready and mmpd logs it running" || tap_diag_file "$LOG"
 PID1=$(last_pid 'is running')
 
 conf_ok=1
-if [ -f "$RUN/webadmin.json" ] && [ "$(stat -c %a "$RUN/webadmin.json")" = 600 ] &&
-	grep -q '"service":"webadmin"' "$RUN/webadmin.json" &&
-	grep -q '"address":"192.0.2.10"' "$RUN/webadmin.json" &&
-	grep -q "webadmin: INFO : test service webadmin starting" "$LOG"; then
+if [ -f "$RUN/callbridge.json" ] && [ "$(stat -c %a "$RUN/callbridge.json")" = 600 ] &&
+	grep -q '"service":"callbridge"' "$RUN/callbridge.json" &&
+	grep -q '"address":"192.0.2.10"' "$RUN/callbridge.json" &&
+	grep -q "callbridge: INFO : test service callbridge starting" "$LOG"; then
 	conf_ok=0
 fi
 tap_ok $conf_ok "the rendered config is mode 0600, reaches the service, and its stderr is logged" ||
-	tap_diag_file "$RUN/webadmin.json"
+	tap_diag_file "$RUN/callbridge.json"
 
 wait_screen webadmin 'STATUS                  : webadmin running' 50
 tap_ok $? "the webadmin screen shows it running" || tap_diag "$(mmp_c webadmin)"
 
 # --- crash over and over ---
-touch "$RUN/webadmin.crash"
-wait_log 'mmpd: WARNING : service webadmin exited with status 3; restarting in [0-9.]+ s \(restart [0-9]+\)' 300 4
+touch "$RUN/callbridge.crash"
+wait_log 'mmpd: WARNING : service callbridge exited with status 3; restarting in [0-9.]+ s \(restart [0-9]+\)' 300 4
 tap_ok $? "every crash is logged with a scheduled restart (4 seen)" || tap_diag_file "$LOG" 80
-grep -q 'webadmin: ERROR : test service webadmin crashing on purpose' "$LOG"
+grep -q 'callbridge: ERROR : test service callbridge crashing on purpose' "$LOG"
 tap_ok $? "the service's own last line (err: level) is logged as ERROR"
 
-CRASHES=$(grep -E 'service webadmin exited with status 3; restarting in' "$LOG" | head -n 4)
+CRASHES=$(grep -E 'service callbridge exited with status 3; restarting in' "$LOG" | head -n 4)
 DELAYS=$(printf '%s\n' "$CRASHES" | sed -E 's/.*restarting in ([0-9.]+) s.*/\1/' | tr '\n' ' ')
 printf '%s\n' "$DELAYS" | awk '{ for (i = 2; i <= NF; i++) if ($i + 0 <= $(i - 1) + 0) exit 1;
 	exit NF == 4 ? 0 : 1 }'
@@ -114,13 +114,13 @@ COUNTS=$(printf '%s\n' "$CRASHES" | sed -E 's/.*\(restart ([0-9]+)\).*/\1/' | tr
 tap_is "$COUNTS" "1 2 3 4 " "the restart count rises with every crash"
 
 # --- heal ---
-rm -f "$RUN/webadmin.crash"
+rm -f "$RUN/callbridge.crash"
 healed=1
 for _ in $(seq 1 200); do
 	# Running when the last webadmin line of mmpd says so and the screen agrees.
-	last=$(grep -E 'mmpd: .* service webadmin ' "$LOG" | tail -n 1)
+	last=$(grep -E 'mmpd: .* service callbridge ' "$LOG" | tail -n 1)
 	case $last in
-	*"service webadmin is running (pid "*)
+	*"service callbridge is running (pid "*)
 		if mmp_c webadmin | grep -qF 'STATUS                  : webadmin running'; then
 			healed=0
 			break
@@ -141,24 +141,24 @@ tap_ok $? "health_check reports webadmin running" || tap_diag "$out"
 
 # --- the whole process group ---
 # A child of the service that ignores SIGTERM goes when the service stops.
-touch "$RUN/webadmin.child"
-NRUN=$(grep -c 'service webadmin is running (pid ' "$LOG")
+touch "$RUN/callbridge.child"
+NRUN=$(grep -c 'service callbridge is running (pid ' "$LOG")
 mmp_c 'webadmin restart' >/dev/null
-wait_log 'service webadmin is running \(pid [0-9]+\)' 100 $((NRUN + 1))
+wait_log 'service callbridge is running \(pid [0-9]+\)' 100 $((NRUN + 1))
 PID2=$(last_pid 'is running')
 CHILD=
 for _ in $(seq 1 50); do
-	CHILD=$(cat "$RUN/webadmin.childpid" 2>/dev/null) && [ -n "$CHILD" ] && cv_alive "$CHILD" &&
+	CHILD=$(cat "$RUN/callbridge.childpid" 2>/dev/null) && [ -n "$CHILD" ] && cv_alive "$CHILD" &&
 		break
 	sleep 0.1
 done
-rm -f "$RUN/webadmin.child"
+rm -f "$RUN/callbridge.child"
 [ -n "$CHILD" ] && cv_track "$CHILD"
 tap_ok "$([ -n "$CHILD" ] && cv_alive "$CHILD"; echo $?)" "the service started a child (pid $CHILD)"
 
 # --- disable stops it ---
 mmp_c 'webadmin disable' >/dev/null
-wait_log 'service webadmin stopped \(exited with status 0\)' 100
+wait_log 'service callbridge stopped \(exited with status 0\)' 100
 st=$?
 [ $st -eq 0 ] && cv_wait_gone "$PID2" 50 || st=1
 tap_ok $st "disable stops the service with SIGTERM (pid $PID2 gone)"
@@ -166,29 +166,29 @@ cv_wait_gone "$CHILD" 50
 tap_ok $? "and its child that ignored SIGTERM with it, by its process group"
 
 # --- a service that keeps crashing is given up ---
-touch "$RUN/webadmin.crash"
+touch "$RUN/callbridge.crash"
 mmp_c 'webadmin enable' >/dev/null
-wait_log 'service webadmin failed: it stopped 8 times in a row, last exited with status 3; not restarting it' 600
+wait_log 'service callbridge failed: it stopped 8 times in a row, last exited with status 3; not restarting it' 600
 tap_ok $? "after 8 crashes in a row mmpd gives the service up and says why" || tap_diag_file "$LOG" 40
-NCRASH=$(grep -c 'service webadmin exited with status 3; restarting in' "$LOG")
+NCRASH=$(grep -c 'service callbridge exited with status 3; restarting in' "$LOG")
 sleep 1
-tap_is "$(grep -c 'service webadmin exited with status 3; restarting in' "$LOG")" "$NCRASH" \
+tap_is "$(grep -c 'service callbridge exited with status 3; restarting in' "$LOG")" "$NCRASH" \
 	"and starts it no more"
 out=$(mmp_c health_check)
 printf '%s\n' "$out" | grep -qx 'FAILURE: webadmin failed and is not restarted (exited with status 3); "webadmin restart" tries again'
 tap_ok $? "health_check reports it failed, with its last exit" || tap_diag "$out"
-rm -f "$RUN/webadmin.crash"
-NRUN=$(grep -c 'service webadmin is running (pid ' "$LOG")
+rm -f "$RUN/callbridge.crash"
+NRUN=$(grep -c 'service callbridge is running (pid ' "$LOG")
 mmp_c 'webadmin restart' >/dev/null
-wait_log 'service webadmin is running \(pid [0-9]+\)' 100 $((NRUN + 1))
+wait_log 'service callbridge is running \(pid [0-9]+\)' 100 $((NRUN + 1))
 tap_ok $? "webadmin restart starts it again"
 mmp_c 'webadmin disable' >/dev/null
-wait_log 'service webadmin stopped \(exited with status 0\)' 100 2
+wait_log 'service callbridge stopped \(exited with status 0\)' 100 2
 
 # --- SIGTERM to mmpd stops its services ---
-NRUN=$(grep -c 'service webadmin is running (pid ' "$LOG")
+NRUN=$(grep -c 'service callbridge is running (pid ' "$LOG")
 mmp_c 'webadmin enable' >/dev/null
-wait_log 'service webadmin is running \(pid [0-9]+\)' 100 $((NRUN + 1))
+wait_log 'service callbridge is running \(pid [0-9]+\)' 100 $((NRUN + 1))
 PID3=$(last_pid 'is running')
 mmpd_stop
 st=1

@@ -390,7 +390,7 @@ static int reap(pid_t pid, int ms)
 static void test_stale(void)
 {
 	char *prog = xasprintf("%s/svc/convene-turn", tmpdir), want[96];
-	char *pidfile = run_path("turn", "pid"), *other = run_path("webadmin", "pid");
+	char *pidfile = run_path("turn", "pid"), *other = run_path("xmpp", "pid");
 	struct mmpd_super *s;
 	pid_t stale, bystander;
 	int status;
@@ -445,21 +445,21 @@ static void test_boot_shutdown(void)
 	pid_t turn, web;
 
 	cv_conf_set_bool(d.doc, "turn.enabled", true);
-	cv_conf_set_bool(d.doc, "webadmin.enabled", true);
+	cv_conf_set_bool(d.doc, "xmpp.enabled", true);
 	cv_conf_set_bool(d.doc, "callbridge.enabled", true);
 	mmpd_super_boot(s);
 	ok(test_logged_has("service callbridge is not installed"),
 	   "boot: an enabled service without its program is logged");
-	ok(WAIT_UNTIL(st(s, "turn").running && st(s, "webadmin").running, 10000),
+	ok(WAIT_UNTIL(st(s, "turn").running && st(s, "xmpp").running, 10000),
 	   "boot starts the enabled services");
-	ok(!st(s, "xmpp").wanted, "and only those");
+	ok(!st(s, "webbridge3").wanted, "and only those");
 	turn = st(s, "turn").pid;
-	web = st(s, "webadmin").pid;
+	web = st(s, "xmpp").pid;
 	done_calls = 0;
 	mmpd_super_shutdown(s, shutdown_done);
 	is_int(done_calls, 0, "shutdown: done is not called while services run");
 	ok(WAIT_UNTIL(done_calls > 0, 10000), "it is called once they have stopped");
-	ok(st(s, "turn").pid == 0 && st(s, "webadmin").pid == 0 && pid_gone(turn) &&
+	ok(st(s, "turn").pid == 0 && st(s, "xmpp").pid == 0 && pid_gone(turn) &&
 		   pid_gone(web),
 	   "both are gone");
 	ok(test_logged_has("all services stopped"), "the log says so");
@@ -475,6 +475,88 @@ static void test_boot_shutdown(void)
 	mmpd_super_shutdown(s, shutdown_done);
 	is_int(done_calls, 1, "with nothing running, shutdown calls done at once");
 	super_free(s);
+}
+
+/* webadmin is served by the call bridge's process: either enable starts
+ * it, the rendered config says which are enabled, a change of that set
+ * starts the process again, and it stops when neither is enabled. */
+static bool hosted_enabled(bool want)
+{
+	char *conf = run_path("callbridge", "json");
+	json_object *o = json_object_from_file(conf), *v;
+	bool ok = o && json_object_object_get_ex(o, "hosted", &v) &&
+		  json_object_object_get_ex(v, "webadmin", &v) &&
+		  json_object_object_get_ex(v, "enabled", &v) &&
+		  json_object_get_boolean(v) == want;
+
+	json_object_put(o);
+	free(conf);
+	return ok;
+}
+
+static void test_hosted(void)
+{
+	struct mmpd_super *s = super_new();
+	char *datadir = xasprintf("%s/services/callbridge", d.state_dir);
+	struct stat sb;
+	pid_t pid, pid2;
+
+	ok(mmpd_super_installed(s, "webadmin"), "webadmin is installed with the call bridge");
+	is_int(mmpd_super_start(s, "webadmin"), 0, "webadmin enable");
+	ok(WAIT_UNTIL(st(s, "webadmin").running, 10000), "webadmin runs");
+	ok(!st(s, "callbridge").wanted && !st(s, "callbridge").running,
+	   "the call bridge itself is not enabled");
+	pid = st(s, "webadmin").pid;
+	ok(pid > 0 && runs_program(pid, crashy), "in the call bridge's process");
+	ok(hosted_enabled(true), "whose config says webadmin is enabled");
+	ok(stat(datadir, &sb) == 0 && S_ISDIR(sb.st_mode) && (sb.st_mode & 07777) == 0700,
+	   "it has its data directory, mode 0700");
+
+	is_int(mmpd_super_start(s, "callbridge"), 0, "callbridge enable");
+	ok(WAIT_UNTIL(st(s, "callbridge").running && st(s, "callbridge").pid != pid, 10000),
+	   "the process starts again with both");
+	pid2 = st(s, "callbridge").pid;
+	is_int(st(s, "webadmin").pid, pid2, "one process serves both");
+	ok(pid_gone(pid) || WAIT_UNTIL(pid_gone(pid), 5000), "the first is gone");
+	is_int(mmpd_super_start(s, "callbridge"), 0, "enabling it again");
+	is_int(st(s, "callbridge").pid, pid2, "changes nothing");
+
+	is_int(mmpd_super_stop(s, "webadmin"), 0, "webadmin disable");
+	ok(WAIT_UNTIL(st(s, "callbridge").running && st(s, "callbridge").pid != pid2, 10000),
+	   "the call bridge starts again without it");
+	ok(!st(s, "webadmin").wanted && st(s, "webadmin").pid == 0, "webadmin is off");
+	ok(hosted_enabled(false), "and its config says so");
+	pid = st(s, "callbridge").pid;
+	is_int(mmpd_super_stop(s, "callbridge"), 0, "callbridge disable");
+	ok(WAIT_UNTIL(st(s, "callbridge").pid == 0, 10000) && WAIT_UNTIL(pid_gone(pid), 5000),
+	   "neither enabled: the process stops");
+	super_free(s);
+
+	sb_reset(&test_logged);
+	cv_conf_set_bool(d.doc, "webadmin.enabled", true);
+	cv_conf_set_bool(d.doc, "callbridge.enabled", true);
+	s = super_new();
+	mmpd_super_boot(s);
+	ok(WAIT_UNTIL(st(s, "callbridge").running && st(s, "webadmin").running, 10000),
+	   "boot: both run");
+	{
+		const char *first = strstr(sb_str(&test_logged), "service callbridge started");
+
+		ok(first && !strstr(first + 1, "service callbridge started"), "from one start");
+	}
+	pid = st(s, "callbridge").pid;
+	mmpd_super_stop(s, "callbridge");
+	mmpd_super_stop(s, "webadmin");
+	ok(WAIT_UNTIL(st(s, "callbridge").pid == 0, 10000) && WAIT_UNTIL(pid_gone(pid), 5000),
+	   "both disabled: it stops");
+	super_free(s);
+	json_object_put(d.doc);
+	d.doc = cv_conf_new();
+	rmdir(datadir);
+	free(datadir);
+	datadir = xasprintf("%s/services", d.state_dir);
+	rmdir(datadir);
+	free(datadir);
 }
 
 static void test_free_running(void)
@@ -545,7 +627,7 @@ int main(int argc, char **argv)
 		free(run);
 	}
 	install("turn");
-	install("webadmin");
+	install("xmpp");
 	uv_loop_init(&loop);
 	test_tick_start(&loop, 10);
 	d.loop = &loop;
@@ -566,6 +648,8 @@ int main(int argc, char **argv)
 	test_stale();
 	test_boot_shutdown();
 	test_free_running();
+	install("callbridge");
+	test_hosted();
 
 	test_tick_stop();
 	uv_run(&loop, UV_RUN_NOWAIT);
@@ -575,9 +659,10 @@ int main(int argc, char **argv)
 	sb_free(&test_logged);
 	{
 		/* What the test made, by name. */
-		static const char *const files[] = { "svc/convene-turn", "svc/convene-webadmin",
+		static const char *const files[] = { "svc/convene-turn", "svc/convene-xmpp",
+						     "svc/convene-callbridge", "state/run/callbridge.json",
 						     "state/run/turn.json",
-						     "state/run/webadmin.json",
+						     "state/run/xmpp.json",
 						     "state/log/convene.log", "stale-turn.json",
 						     /* freed while running: no exit to see */
 						     "state/run/turn.pid" };
