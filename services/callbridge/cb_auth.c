@@ -225,7 +225,9 @@ static void work_call(uv_work_t *work)
 	}
 	json_object_put(req);
 	if (r < 0) {
-		p->status = r;
+		/* -EACCES means "mmpd refused" to our callers: a socket we may
+		 * not open is an unreachable mmpd, not a wrong password. */
+		p->status = (r == -EACCES || r == -EPERM) ? -ECONNREFUSED : r;
 		return;
 	}
 	if (!json_object_object_get_ex(reply, "status", &v) ||
