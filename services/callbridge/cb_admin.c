@@ -25,6 +25,7 @@
 #include "services/callbridge/cb_admin.h"
 #include "services/callbridge/cb_api.h"
 #include "services/callbridge/cb_auth.h"
+#include "services/callbridge/cb_form.h"
 #include "services/callbridge/cb_web.h"
 
 #define FIELD_MAX 1024
@@ -105,70 +106,6 @@ void cb_admin_free(struct cb_admin *a)
 }
 
 /* --- forms --- */
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int form_decode(const char *s, size_t n, char *out, size_t outlen)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
-			int h, l;
-
-			if (i + 2 >= n)
-				return -EINVAL;
-			h = hexval((unsigned char)s[i + 1]);
-			l = hexval((unsigned char)s[i + 2]);
-			if (h < 0 || l < 0)
-				return -EINVAL;
-			c = h * 16 + l;
-			i += 2;
-		}
-		if (c == 0)
-			return -EINVAL;
-		if (o + 1 >= outlen)
-			return -ENOSPC;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-int cb_form_get(const char *form, size_t len, const char *key, char *out, size_t outlen)
-{
-	const char *p = form, *end = form + len;
-	size_t kl = strlen(key);
-	int found = 0;
-
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *pe = amp ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(pe - p));
-
-		if (eq && (size_t)(eq - p) == kl && memcmp(p, key, kl) == 0) {
-			int r = form_decode(eq + 1, (size_t)(pe - eq - 1), out, outlen);
-
-			if (r < 0)
-				return r;
-			found = 1;
-		}
-		p = amp ? amp + 1 : end;
-	}
-	return found;
-}
 
 static void form_put(struct strbuf *sb, const char *key, const char *val)
 {
@@ -378,7 +315,7 @@ static bool csrf_ok(struct cv_http_req *req, const struct session *s)
 
 	if (!same_origin(req))
 		return false;
-	if (cb_form_get(body, blen, "csrf", tok, sizeof(tok)) != 1 || strlen(tok) != 64)
+	if (cb_form_value(body, blen, "csrf", tok, sizeof(tok)) != 1 || strlen(tok) != 64)
 		return false;
 	return ct_equal(tok, s->csrf, 64);
 }
@@ -691,7 +628,7 @@ static void post_general(struct cb_web *w, struct cv_http_req *req, const struct
 	char v[FIELD_MAX];
 
 	for (int i = 0; xmpp_fields[i]; i++) {
-		int r = cb_form_get(body, blen, xmpp_fields[i], v, sizeof(v));
+		int r = cb_form_value(body, blen, xmpp_fields[i], v, sizeof(v));
 
 		if (r < 0)
 			goto bad;
@@ -699,7 +636,7 @@ static void post_general(struct cb_web *w, struct cv_http_req *req, const struct
 			form_put(&form, xmpp_fields[i], v);
 	}
 	{
-		int r = cb_form_get(body, blen, "sharedSecret", v, sizeof(v));
+		int r = cb_form_value(body, blen, "sharedSecret", v, sizeof(v));
 
 		if (r < 0)
 			goto bad;
@@ -905,10 +842,10 @@ static void post_api(struct cb_web *w, struct cv_http_req *req, const struct ses
 	struct strbuf form = STRBUF_INIT;
 	struct cb_response resp;
 
-	if (cb_form_get(body, blen, "action", action, sizeof(action)) != 1 ||
-	    cb_form_get(body, blen, "path", path, sizeof(path)) != 1 || !api_path_ok(path))
+	if (cb_form_value(body, blen, "action", action, sizeof(action)) != 1 ||
+	    cb_form_value(body, blen, "path", path, sizeof(path)) != 1 || !api_path_ok(path))
 		goto bad;
-	if (cb_form_get(body, blen, "extra", extra, CV_HTTP_BODY_MAX + 1) < 0)
+	if (cb_form_value(body, blen, "extra", extra, CV_HTTP_BODY_MAX + 1) < 0)
 		goto bad;
 	if (!strcmp(action, "save")) {
 		/* The object's fields as the form shows them ("f.<name>"), then
@@ -926,7 +863,7 @@ static void post_api(struct cb_web *w, struct cv_http_req *req, const struct ses
 
 				memcpy(key, p, (size_t)(eq - p));
 				key[eq - p] = '\0';
-				if (cb_form_get(body, blen, key, val, sizeof(val)) != 1)
+				if (cb_form_value(body, blen, key, val, sizeof(val)) != 1)
 					goto bad;
 				form_put(&form, key + 2, val);
 			}
@@ -1028,7 +965,7 @@ static void post_tracing(struct cb_web *w, struct cv_http_req *req, const struct
 	char v[8];
 	long m;
 
-	if (cb_form_get(body, blen, "minutes", v, sizeof(v)) != 1) {
+	if (cb_form_value(body, blen, "minutes", v, sizeof(v)) != 1) {
 		forbidden(req, "Malformed form\n");
 		return;
 	}
@@ -1083,8 +1020,8 @@ static void post_login(struct cb_web *w, struct cv_http_req *req)
 		forbidden(req, "Cross-origin request refused\n");
 		return;
 	}
-	if (cb_form_get(body, blen, "username", user, sizeof(user)) != 1 ||
-	    cb_form_get(body, blen, "password", pw, sizeof(pw)) != 1 || !user[0]) {
+	if (cb_form_value(body, blen, "username", user, sizeof(user)) != 1 ||
+	    cb_form_value(body, blen, "password", pw, sizeof(pw)) != 1 || !user[0]) {
 		explicit_bzero(pw, sizeof(pw));
 		page_login(req, 401, "Invalid username or password");
 		return;
@@ -1176,11 +1113,11 @@ void cb_admin_request(struct cb_web *w, struct cv_http_req *req)
 		} else {
 			const char *q = cv_http_query(req);
 			char c[256], o[256], off[16];
-			bool hc = q && cb_form_get(q, strlen(q), "c", c, sizeof(c)) == 1 &&
+			bool hc = q && cb_form_value(q, strlen(q), "c", c, sizeof(c)) == 1 &&
 				  api_path_ok(c);
-			bool ho = q && cb_form_get(q, strlen(q), "o", o, sizeof(o)) == 1 &&
+			bool ho = q && cb_form_value(q, strlen(q), "o", o, sizeof(o)) == 1 &&
 				  api_path_ok(o);
-			bool hoff = q && cb_form_get(q, strlen(q), "offset", off, sizeof(off)) == 1 &&
+			bool hoff = q && cb_form_value(q, strlen(q), "offset", off, sizeof(off)) == 1 &&
 				    off[0] && strspn(off, "0123456789") == strlen(off) &&
 				    strlen(off) < 9;
 

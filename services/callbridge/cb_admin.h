@@ -44,10 +44,4 @@ void cb_admin_request(struct cb_web *w, struct cv_http_req *req);
 /* The server drops a request that waited for a login check. */
 void cb_admin_abandon(struct cv_http_req *req, void *data);
 
-/* Decodes the value of key in an application/x-www-form-urlencoded text
- * ('+' is a space, %XX a byte; the last of repeated keys wins) into out.
- * 1 when found, 0 when absent, -EINVAL for a bad escape, -ENOSPC when the
- * value does not fit. */
-int cb_form_get(const char *form, size_t len, const char *key, char *out, size_t outlen);
-
 #endif

@@ -224,3 +224,27 @@ const char *cb_form_get(const struct cb_form *form, const char *key)
 			return form->pairs[i].value;
 	return NULL;
 }
+
+int cb_form_value(const char *s, size_t len, const char *key, char *out, size_t outlen)
+{
+	struct cb_form form;
+	const char *v;
+	int r;
+
+	r = cb_form_parse(s, len, len, 0, &form);
+	if (r < 0) {
+		cb_form_free(&form);
+		return -EINVAL;
+	}
+	v = cb_form_get(&form, key);
+	if (!v)
+		r = 0;
+	else if (strlen(v) >= outlen)
+		r = -ENOSPC;
+	else {
+		memcpy(out, v, strlen(v) + 1);
+		r = 1;
+	}
+	cb_form_free(&form);
+	return r;
+}

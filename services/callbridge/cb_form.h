@@ -53,6 +53,13 @@ void cb_form_free(struct cb_form *form);
  * borrowed from form. */
 const char *cb_form_get(const struct cb_form *form, const char *key);
 
+/* The value of key in the form text s (len bytes, parsed as by
+ * cb_form_parse with a cap of max bytes; the last of repeated keys),
+ * copied into out: 1 when found, 0 when absent, -EINVAL when the text is
+ * not a valid form, -ENOSPC when the value does not fit. Web Admin's forms
+ * (cb_admin.c). */
+int cb_form_value(const char *s, size_t len, const char *key, char *out, size_t outlen);
+
 /* True when s (n bytes) is well-formed UTF-8 without NUL. */
 bool cb_utf8_valid(const char *s, size_t n);
 
