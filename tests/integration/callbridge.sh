@@ -387,6 +387,19 @@ tap_ok $st "a 65,000-byte header: refused ($code)"
 after=$(snapshot)
 tap_is "$after" "$before" "nothing changed: every collection reads the same after the bad requests"
 
+# --- the log store ---------------------------------------------------------------------------
+# Seed 003's words: `<addr>: API user "admin" created new participant <id>, ...`;
+# the same for a coSpace (the object's kind is our reading of the seed).
+LOG=$CB_D/state/log/convene.log
+grep "API user \"$API_USER\" created new coSpace $SALES" "$LOG" | grep -q "$CB_PEER_ADDR: "
+tap_ok $? "the log store has: $CB_PEER_ADDR: API user \"$API_USER\" created new coSpace <id>" ||
+	tap_diag "$(grep -i 'api user' "$LOG" | tail -n 5)"
+leak=
+for s in "$API_PW" Xmpp.Secret.42 Aude.pw.123 Locky.pw.123 Appy.pw.123 wrong.Pw.1; do
+	grep -qF -- "$s" "$LOG" && leak="$leak $s"
+done
+tap_is "$leak" "" "no password or shared secret appears in the log store"
+
 # --- idle and slow clients ----------------------------------------------------------------
 peer_bg $CB_CLIENT slow "$CB_ADDR" 10 idle 150 >"$CV_TMP/idle.out" 2>&1
 IDLE=$BG_PID
