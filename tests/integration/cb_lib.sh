@@ -83,6 +83,9 @@ cb_mmpd_start() {
 	local i=0
 	CB_D=${CB_D:-$CV_TMP/m}
 	mkdir -p "$CB_D/state" "$CB_D/svc"
+	# The call bridge runs as its own user: it reaches its data directory
+	# (<state>/services/callbridge) and mmpd's socket through these.
+	chmod 0711 "$CV_TMP" "$CB_D"
 	[ -e "$CB_D/state/ifmap" ] || : >"$CB_D/state/ifmap"
 	ln -sf "$CALLBRIDGE" "$CB_D/svc/convene-callbridge"
 	SOCK=$CB_D/mmpd.sock
