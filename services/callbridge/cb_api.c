@@ -731,20 +731,29 @@ static void handle_list(struct cb_api *api, const struct cb_request *req, const 
 			if (!o->fields[i].filter || strcmp(o->fields[i].filter, key) != 0)
 				continue;
 			known = true;
+			if (!*v)
+				continue; /* an empty filter filters nothing */
 			if (q.eq_field < 0) {
 				q.eq_field = (int)i;
 				q.eq_value = v;
-			} else if ((int)i == q.eq_field) {
-				/* Last wins (also over a parent link, which
-				 * a filter then narrows to nothing unless
-				 * equal: keep the stricter one). */
-				if (!rt->parent_id)
-					q.eq_value = v;
-				else if (strcmp(q.eq_value, v) != 0)
-					q.eq_value2 = v, q.eq_field2 = (int)i;
+			} else if (q.eq_field == (int)i && !rt->parent_id) {
+				q.eq_value = v; /* a repeated key: the last wins */
 			} else {
-				q.eq_field2 = (int)i;
-				q.eq_value2 = v;
+				/* Another condition (also a filter on the
+				 * parent link: both must hold). */
+				size_t j;
+
+				for (j = 0; j < q.nmore; j++)
+					if (q.more[j].field == (int)i)
+						break;
+				if (j == q.nmore) {
+					if (q.nmore == CB_QUERY_EQ_MAX) {
+						fail_param(resp, key, "unknownParameter");
+						goto out;
+					}
+					q.more[q.nmore++].field = (int)i;
+				}
+				q.more[j].value = v;
 			}
 		}
 		if (!known) {
@@ -1044,6 +1053,7 @@ static void handle_delete(struct cb_api *api, const struct cb_request *req,
 			  const struct route *rt, struct cb_response *resp)
 {
 	struct cb_row row;
+	char call_id[CB_ID_LEN + 1] = "";
 	long legs = 0;
 	int r;
 
@@ -1055,12 +1065,17 @@ static void handle_delete(struct cb_api *api, const struct cb_request *req,
 		api->db->ops->rollback(api->db);
 		return;
 	}
+	if (rt->o == &cb_obj_cospaces)
+		api->db->ops->find(api->db, &cb_obj_calls, field_of(&cb_obj_calls, "coSpace"), row.id,
+				   call_id);
 	if (rt->o == &cb_obj_call_legs)
 		legs = 1;
 	else if (rt->o == &cb_obj_participants)
 		legs = count_eq(api, &cb_obj_call_legs, "participant", row.id);
 	else if (rt->o == &cb_obj_calls)
 		legs = count_eq(api, &cb_obj_call_legs, "call", row.id);
+	else if (call_id[0])
+		legs = count_eq(api, &cb_obj_call_legs, "call", call_id);
 	r = api->db->ops->remove(api->db, rt->o, row.id);
 	if (r == 0)
 		r = api->db->ops->commit(api->db);
@@ -1075,6 +1090,8 @@ static void handle_delete(struct cb_api *api, const struct cb_request *req,
 	log_change(req, "deleted", rt->o, row.id, NULL);
 	if (rt->o == &cb_obj_calls)
 		cv_info("conference %s destroyed", row.id);
+	else if (call_id[0])
+		cv_info("conference %s destroyed (its space was deleted)", call_id);
 	cb_row_free(&row);
 }
 
@@ -1884,10 +1901,12 @@ int cb_api_participant_set_state(struct cb_api *api, const char *participant_id,
 			q.eq_value = participant_id;
 			q.limit = 1000;
 			r = api->db->ops->list(api->db, o, &q, &rows);
-			for (size_t i = 0; r == 0 && i < rows.n; i++)
-				r = api->db->ops->update(api->db, o, rows.rows[i].id, vals, set);
-			if (r == 0)
+			if (r == 0) {
+				for (size_t i = 0; r == 0 && i < rows.n; i++)
+					r = api->db->ops->update(api->db, o, rows.rows[i].id, vals,
+								 set);
 				cb_rows_free(&rows);
+			}
 		}
 		free(vals[st]);
 		free(vals);

@@ -86,7 +86,6 @@ void cb_query_init(struct cb_query *q)
 {
 	memset(q, 0, sizeof(*q));
 	q->eq_field = -1;
-	q->eq_field2 = -1;
 	q->limit = 20;
 }
 
@@ -634,8 +633,8 @@ static void where(struct strbuf *sb, const struct cb_obj *o, const struct cb_que
 		sb_printf(sb, "%s\"%s\" = ?", and, o->fields[q->eq_field].name);
 		and = " AND ";
 	}
-	if (q->eq_field2 >= 0) {
-		sb_printf(sb, "%s\"%s\" = ?", and, o->fields[q->eq_field2].name);
+	for (size_t i = 0; i < q->nmore; i++) {
+		sb_printf(sb, "%s\"%s\" = ?", and, o->fields[q->more[i].field].name);
 		and = " AND ";
 	}
 	if (q->filter && *q->filter) {
@@ -679,8 +678,8 @@ static int bind_where(sqlite3_stmt *st, const struct cb_obj *o, const struct cb_
 
 	if (q->eq_field >= 0)
 		bind_val(st, n++, &o->fields[q->eq_field], q->eq_value);
-	if (q->eq_field2 >= 0)
-		bind_val(st, n++, &o->fields[q->eq_field2], q->eq_value2);
+	for (size_t i = 0; i < q->nmore; i++)
+		bind_val(st, n++, &o->fields[q->more[i].field], q->more[i].value);
 	if (q->filter && *q->filter) {
 		if (use_fts(o, q)) {
 			/* One FTS5 string (a phrase): with the trigram
