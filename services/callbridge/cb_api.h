@@ -42,8 +42,10 @@ void cb_response_init(struct cb_response *resp);
 void cb_response_free(struct cb_response *resp);
 
 /* Opens (creates, migrates) the store at db_path; name is this call
- * bridge's name (the cluster's uniqueName default). Negative errno and a
- * sentence in err on failure. */
+ * bridge's name (the cluster's uniqueName default). Calls, participants and
+ * call legs a previous run left are ended (their media went with that
+ * process); configuration objects stay. Negative errno and a sentence in
+ * err on failure. */
 int cb_api_open(const char *db_path, const char *name, struct cb_api **ret, char *err,
 		size_t errlen);
 void cb_api_close(struct cb_api *api);
@@ -85,7 +87,8 @@ int cb_api_participant_remove(struct cb_api *api, const char *participant_id);
 
 /* The state of the C2W link to a web bridge, shown by
  * GET /webBridges/<id>/status (spec 2.7): "unused" until a C2W client
- * reports; then "success", "connectionFailure" or "dnsFailure". */
+ * reports; then "success", "connectionFailure" or "dnsFailure". -ENOENT
+ * when no such web bridge exists, -EINVAL for another status word. */
 int cb_api_webbridge_set_status(struct cb_api *api, const char *webbridge_id, const char *status);
 
 #endif

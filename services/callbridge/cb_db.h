@@ -38,11 +38,16 @@ struct cb_rows {
 	long total; /* objects matching the query, whatever offset and limit */
 };
 
+#define CB_QUERY_EQ_MAX 4
+
 struct cb_query {
 	int eq_field;         /* -1, or a field that must equal eq_value */
 	const char *eq_value;
-	int eq_field2;        /* -1, or a second such field (typed filters) */
-	const char *eq_value2;
+	struct {
+		int field;
+		const char *value;
+	} more[CB_QUERY_EQ_MAX]; /* further fields that must equal values */
+	size_t nmore;
 	const char *filter;   /* NULL, or a case-insensitive substring of a CB_F_FILTER field */
 	long offset, limit;   /* limit 0: count only */
 };

@@ -34,9 +34,21 @@
 #include "lib/strbuf.h"
 #include "services/callbridge/cb_db.h"
 
+/* Prepared statements by SQL text: the API's statements are few and
+ * repeat (one per object and operation), and preparing them again for
+ * every request costs more than running them. */
+#define STMT_CACHE 96
+
+struct stmt_slot {
+	char *sql;
+	sqlite3_stmt *st;
+};
+
 struct cb_db_sqlite {
 	struct cb_db base;
 	sqlite3 *h;
+	struct stmt_slot cache[STMT_CACHE];
+	size_t ncache, next_evict;
 };
 
 static sqlite3 *H(struct cb_db *db)
@@ -74,7 +86,6 @@ void cb_query_init(struct cb_query *q)
 {
 	memset(q, 0, sizeof(*q));
 	q->eq_field = -1;
-	q->eq_field2 = -1;
 	q->limit = 20;
 }
 
@@ -130,12 +141,18 @@ static void index_defs(struct strbuf *sb, const struct cb_obj *o)
 
 		if (!stored(f))
 			continue;
+		/* Partial indexes: most optional fields are unset in most
+		 * rows, and a NULL costs no index write (a create writes
+		 * fewer pages); "col = ?" implies "col IS NOT NULL", so
+		 * the lookups and lists still use them. */
 		if (f->flags & CB_F_UNIQUE)
-			sb_printf(sb, "CREATE UNIQUE INDEX IF NOT EXISTS %s_u_%s ON %s(\"%s\");\n",
-				  o->table, f->name, o->table, f->name);
+			sb_printf(sb, "CREATE UNIQUE INDEX IF NOT EXISTS %s_u_%s ON %s(\"%s\") "
+				      "WHERE \"%s\" IS NOT NULL;\n",
+				  o->table, f->name, o->table, f->name, f->name);
 		if (f->flags & CB_F_INDEX)
-			sb_printf(sb, "CREATE INDEX IF NOT EXISTS %s_i_%s ON %s(\"%s\", seq);\n",
-				  o->table, f->name, o->table, f->name);
+			sb_printf(sb, "CREATE INDEX IF NOT EXISTS %s_i_%s ON %s(\"%s\", seq) "
+				      "WHERE \"%s\" IS NOT NULL;\n",
+				  o->table, f->name, o->table, f->name, f->name);
 	}
 }
 
@@ -381,8 +398,14 @@ void *cb_db_sqlite_handle(struct cb_db *db)
 
 static void sq_close(struct cb_db *db)
 {
-	sqlite3_close(H(db));
-	free(db);
+	struct cb_db_sqlite *d = (struct cb_db_sqlite *)db;
+
+	for (size_t i = 0; i < d->ncache; i++) {
+		sqlite3_finalize(d->cache[i].st);
+		free(d->cache[i].sql);
+	}
+	sqlite3_close(d->h);
+	free(d);
 }
 
 static int sq_begin(struct cb_db *db)
@@ -400,9 +423,38 @@ static int sq_rollback(struct cb_db *db)
 	return exec(H(db), "ROLLBACK", NULL, 0);
 }
 
+/* A ready statement for sql, from the cache; release it with done(). */
 static int prepare(struct cb_db *db, const char *sql, sqlite3_stmt **st)
 {
-	return sqlite3_prepare_v2(H(db), sql, -1, st, NULL) == SQLITE_OK ? 0 : -EIO;
+	struct cb_db_sqlite *d = (struct cb_db_sqlite *)db;
+	struct stmt_slot *slot;
+
+	for (size_t i = 0; i < d->ncache; i++)
+		if (strcmp(d->cache[i].sql, sql) == 0) {
+			*st = d->cache[i].st;
+			return 0;
+		}
+	if (sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (d->ncache < STMT_CACHE) {
+		slot = &d->cache[d->ncache++];
+	} else {
+		slot = &d->cache[d->next_evict];
+		d->next_evict = (d->next_evict + 1) % STMT_CACHE;
+		sqlite3_finalize(slot->st);
+		free(slot->sql);
+	}
+	slot->sql = xstrdup(sql);
+	slot->st = *st;
+	return 0;
+}
+
+/* Back to the cache: reset, bindings cleared (no value outlives its
+ * request in the statement, passwords' hashes included). */
+static void done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
 static int map_err(int rc)
@@ -448,7 +500,7 @@ static int sq_insert(struct cb_db *db, const struct cb_obj *o, const char *id, c
 		if (stored(&o->fields[i]))
 			bind_val(st, n++, &o->fields[i], vals[i]);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(st);
 	return rc == SQLITE_DONE ? 0 : map_err(rc);
 }
 
@@ -483,7 +535,7 @@ static int sq_update(struct cb_db *db, const struct cb_obj *o, const char *id, c
 			bind_val(st, n++, &o->fields[i], vals[i]);
 	sqlite3_bind_text(st, n, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(st);
 	if (!any)
 		return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
 	if (rc != SQLITE_DONE)
@@ -502,7 +554,7 @@ static int sq_remove(struct cb_db *db, const struct cb_obj *o, const char *id)
 		return r;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(st);
 	if (rc != SQLITE_DONE)
 		return map_err(rc);
 	return sqlite3_changes(H(db)) ? 0 : -ENOENT;
@@ -553,7 +605,7 @@ static int sq_get(struct cb_db *db, const struct cb_obj *o, const char *id, stru
 	} else {
 		r = rc == SQLITE_DONE ? -ENOENT : -EIO;
 	}
-	sqlite3_finalize(st);
+	done(st);
 	return r;
 }
 
@@ -581,8 +633,8 @@ static void where(struct strbuf *sb, const struct cb_obj *o, const struct cb_que
 		sb_printf(sb, "%s\"%s\" = ?", and, o->fields[q->eq_field].name);
 		and = " AND ";
 	}
-	if (q->eq_field2 >= 0) {
-		sb_printf(sb, "%s\"%s\" = ?", and, o->fields[q->eq_field2].name);
+	for (size_t i = 0; i < q->nmore; i++) {
+		sb_printf(sb, "%s\"%s\" = ?", and, o->fields[q->more[i].field].name);
 		and = " AND ";
 	}
 	if (q->filter && *q->filter) {
@@ -626,8 +678,8 @@ static int bind_where(sqlite3_stmt *st, const struct cb_obj *o, const struct cb_
 
 	if (q->eq_field >= 0)
 		bind_val(st, n++, &o->fields[q->eq_field], q->eq_value);
-	if (q->eq_field2 >= 0)
-		bind_val(st, n++, &o->fields[q->eq_field2], q->eq_value2);
+	for (size_t i = 0; i < q->nmore; i++)
+		bind_val(st, n++, &o->fields[q->more[i].field], q->more[i].value);
 	if (q->filter && *q->filter) {
 		if (use_fts(o, q)) {
 			/* One FTS5 string (a phrase): with the trigram
@@ -679,11 +731,11 @@ static int sq_list(struct cb_db *db, const struct cb_obj *o, const struct cb_que
 	bind_where(st, o, q);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		done(st);
 		return -EIO;
 	}
 	ret->total = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	done(st);
 	if (q->limit <= 0 || q->offset >= ret->total)
 		return 0;
 	sql = cb_db_sqlite_list_sql(o, q, false);
@@ -697,7 +749,7 @@ static int sq_list(struct cb_db *db, const struct cb_obj *o, const struct cb_que
 	ret->rows = xcalloc((size_t)q->limit, sizeof(*ret->rows));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && ret->n < (size_t)q->limit)
 		read_row(st, o, &ret->rows[ret->n++]);
-	sqlite3_finalize(st);
+	done(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		cb_rows_free(ret);
 		return -EIO;
@@ -724,7 +776,7 @@ static int sq_find(struct cb_db *db, const struct cb_obj *o, int field, const ch
 	} else {
 		r = rc == SQLITE_DONE ? -ENOENT : -EIO;
 	}
-	sqlite3_finalize(st);
+	done(st);
 	return r;
 }
 
@@ -743,7 +795,7 @@ static int sq_meta_get(struct cb_db *db, const char *key, char **ret_value)
 	} else {
 		r = rc == SQLITE_DONE ? -ENOENT : -EIO;
 	}
-	sqlite3_finalize(st);
+	done(st);
 	return r;
 }
 
@@ -758,7 +810,7 @@ static int sq_meta_set(struct cb_db *db, const char *key, const char *value)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(st);
 	return rc == SQLITE_DONE ? 0 : map_err(rc);
 }
 

@@ -132,6 +132,8 @@ void cb_form_free(struct cb_form *form)
 {
 	for (size_t i = 0; i < form->n; i++) {
 		free(form->pairs[i].key);
+		/* Values may be passwords and shared secrets. */
+		explicit_bzero(form->pairs[i].value, strlen(form->pairs[i].value));
 		free(form->pairs[i].value);
 	}
 	free(form->pairs);
