@@ -57,4 +57,35 @@ void cb_api_handle(struct cb_api *api, const struct cb_request *req, struct cb_r
 int64_t cb_api_trace_until(struct cb_api *api);
 int cb_api_set_trace_until(struct cb_api *api, int64_t until);
 
+/* The store under the API, for Web Admin pages that only read (the
+ * status page's counts). Borrowed; valid until cb_api_close(). */
+struct cb_db *cb_api_db(struct cb_api *api);
+
+/*
+ * What the call bridge itself (the web app issue: WB3 joins) does to
+ * calls, through the same store, log lines and counters as the API.
+ */
+
+/* Starts the call of a space (one call per space): its id in ret_call_id;
+ * the id of the call already running on that space, and -EEXIST, when
+ * there is one. -ENOENT: no such space. */
+int cb_api_call_start(struct cb_api *api, const char *cospace_id, char ret_call_id[37]);
+/* Adds a local participant with one call leg to a call (state initial,
+ * direction incoming, type acano as spec 2.3 says for WB3 legs). name is
+ * the display name, user the guest account or user JID (may be NULL).
+ * -ENOENT when the call does not exist. */
+int cb_api_participant_add(struct cb_api *api, const char *call_id, const char *name,
+			   const char *user, char ret_participant_id[37], char ret_leg_id[37]);
+/* Moves a participant and its legs to state ("initial", "ringing",
+ * "connected", "onHold"). */
+int cb_api_participant_set_state(struct cb_api *api, const char *participant_id,
+				 const char *state);
+/* Removes a participant and its legs (the leg teardown of seed 004). */
+int cb_api_participant_remove(struct cb_api *api, const char *participant_id);
+
+/* The state of the C2W link to a web bridge, shown by
+ * GET /webBridges/<id>/status (spec 2.7): "unused" until a C2W client
+ * reports; then "success", "connectionFailure" or "dnsFailure". */
+int cb_api_webbridge_set_status(struct cb_api *api, const char *webbridge_id, const char *status);
+
 #endif
