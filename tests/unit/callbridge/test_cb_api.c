@@ -415,6 +415,21 @@ static char *snapshot(bool calls_too)
 	return sb_steal(&sb);
 }
 
+/* Shows where two snapshots part: a short window of each around byte i. */
+static void diag_parting(const char *a, const char *b)
+{
+	char wa[241], wb_[241];
+	size_t i = 0, from;
+
+	while (a[i] && a[i] == b[i])
+		i++;
+	from = i > 80 ? i - 80 : 0;
+	snprintf(wa, sizeof(wa), "%s", a + from);
+	snprintf(wb_, sizeof(wb_), "%s", b + from);
+	tap_diag_str("before: ", wa);
+	tap_diag_str("after:  ", wb_);
+}
+
 /* Runs one request that must fail and checks the store is unchanged. */
 static char *before;
 static void fail_begin(void)
@@ -429,15 +444,8 @@ static void fail_end(const char *what)
 	bool same = strcmp(before, after) == 0;
 
 	ok(same, "%s: changed nothing", what);
-	if (!same) {
-		/* Show where they part. */
-		size_t i = 0;
-
-		while (before[i] && before[i] == after[i])
-			i++;
-		tap_diag_str("before: ", before + (i > 60 ? i - 60 : 0));
-		tap_diag_str("after:  ", after + (i > 60 ? i - 60 : 0));
-	}
+	if (!same)
+		diag_parting(before, after);
 	free(after);
 }
 
@@ -932,15 +940,19 @@ static void test_calls(void)
 	ok(R.status >= 400 && R.status < 500 && strstr(body(), "<failureDetails><") &&
 		   R.location[0] == '\0',
 	   "6.1 POST participants remoteParty=username1@example.com: 4xx + failureDetails");
-	if (R.status < 400 || !strstr(body(), "<failureDetails><"))
-		diag("status %d, body %s", R.status, body());
+	if (R.status < 400 || !strstr(body(), "<failureDetails><")) {
+		diag("status %d", R.status);
+		tap_diag_str("body: ", body());
+	}
 	snprintf(path, sizeof(path), "/calls/%s/callLegs", call);
 	req("POST", path, NULL, "remoteParty=sip%3Aalice%40example.com");
 	ok(R.status >= 400 && R.status < 500 && strstr(body(), "<failureDetails><") &&
 		   R.location[0] == '\0',
 	   "POST callLegs remoteParty=sip:alice@example.com: 4xx + failureDetails");
-	if (R.status < 400 || !strstr(body(), "<failureDetails><"))
-		diag("status %d, body %s", R.status, body());
+	if (R.status < 400 || !strstr(body(), "<failureDetails><")) {
+		diag("status %d", R.status);
+		tap_diag_str("body: ", body());
+	}
 	fail_end("dial-out requests");
 	is_int(list_total("/participants", NULL), 0, "dial-out: no participant created");
 	is_int(list_total("/callLegs", NULL), 0, "dial-out: no call leg created");
@@ -1289,6 +1301,163 @@ static void test_singletons(void)
 	in_order("GET /system/status", status_order, sizeof(status_order) / sizeof(status_order[0]));
 }
 
+/* 2.3, 2.4, 6.2 on live objects: participants and legs added the way the
+ * web app issue will add them (cb_api.h), then driven through the API. */
+static void test_participants(void)
+{
+	static const char *const leg_order[] = {
+		"name", "remoteParty", "originalRemoteParty", "call", "type", "direction", "canMove",
+		"configuration", "status",
+	};
+	char call[GUID_LEN + 1], again[GUID_LEN + 1], pid[GUID_LEN + 1], lid[GUID_LEN + 1];
+	char pid2[GUID_LEN + 1], lid2[GUID_LEN + 1], path[160], v[128];
+	long legs0 = list_total("/callLegs", NULL), parts0 = list_total("/participants", NULL);
+	int rc;
+
+	rc = cb_api_call_start(api, johnny, call);
+	is_int(rc, 0, "cb_api_call_start on a space");
+	ok(is_guid(call, strlen(call)), "cb_api_call_start: a call id");
+	memset(again, 0, sizeof(again));
+	is_int(cb_api_call_start(api, johnny, again), -EEXIST, "a second start: -EEXIST (one call per space)");
+	is_str(again, call, "a second start: the running call's id");
+	is_int(cb_api_call_start(api, "00000000-0000-4000-8000-000000000000", again), -ENOENT,
+	       "start on an unknown space: -ENOENT");
+
+	rc = cb_api_participant_add(api, call, "User X", "guest2316075499", pid, lid);
+	is_int(rc, 0, "cb_api_participant_add");
+	ok(is_guid(pid, strlen(pid)) && is_guid(lid, strlen(lid)) && strcmp(pid, lid) != 0,
+	   "participant and leg ids are distinct GUIDs");
+	is_int(cb_api_participant_add(api, "00000000-0000-4000-8000-000000000000", "Y", NULL, pid2, lid2), -ENOENT,
+	       "participant on an unknown call: -ENOENT");
+
+	/* Lists. */
+	is_int(list_total("/participants", NULL), parts0 + 1, "GET /participants: one more");
+	snprintf(v, sizeof(v), "<participant id=\"%s\">", pid);
+	ok(strstr(body(), v) != NULL, "GET /participants: <participant id>");
+	snprintf(path, sizeof(path), "/calls/%s/participants", call);
+	is_int(list_total(path, NULL), 1, "GET /calls/<id>/participants: 1");
+	snprintf(path, sizeof(path), "/calls/%s/callLegs", call);
+	is_int(list_total(path, NULL), 1, "GET /calls/<id>/callLegs: 1");
+	snprintf(v, sizeof(v), "<callLeg id=\"%s\">", lid);
+	ok(strstr(body(), v) != NULL, "GET /calls/<id>/callLegs: <callLeg id>");
+	snprintf(path, sizeof(path), "/participants/%s/callLegs", pid);
+	is_int(list_total(path, NULL), 1, "GET /participants/<id>/callLegs: 1 (2.4)");
+	is_int(list_total("/callLegs", NULL), legs0 + 1, "GET /callLegs: one more");
+	is_int(list_total("/participants", "filter=user+x"), 1, "participants?filter=user x (name, any case)");
+	is_int(list_total("/participants", "filter=nobody"), 0, "participants?filter=nobody");
+	is_int(list_total("/callLegs", "filter=User"), 1, "callLegs?filter=User");
+
+	/* Participant detail (2.4). */
+	snprintf(path, sizeof(path), "/participants/%s", pid);
+	is_int(req("GET", path, NULL, NULL), 200, "GET /participants/<id>: 200");
+	snprintf(v, sizeof(v), "<participant id=\"%s\">", pid);
+	ok(strstr(body(), v) != NULL, "participant detail root");
+	is_elem("name", "User X", "participant detail");
+	is_elem("call", call, "participant detail");
+	is_elem("state", "initial", "participant detail: status/state");
+	is_elem("numCallLegs", "1", "participant detail");
+
+	/* Call leg detail (2.3). */
+	snprintf(path, sizeof(path), "/callLegs/%s", lid);
+	is_int(req("GET", path, NULL, NULL), 200, "GET /callLegs/<id>: 200");
+	snprintf(v, sizeof(v), "<callLeg id=\"%s\">", lid);
+	ok(strstr(body(), v) != NULL, "callLeg detail root");
+	is_elem("name", "User X", "callLeg detail");
+	is_elem("call", call, "callLeg detail");
+	is_elem("type", "acano", "callLeg detail (WB3 legs report acano, 2.3)");
+	is_elem("direction", "incoming", "callLeg detail");
+	ok(strstr(body(), "<status>") && strstr(body(), "</status>"), "callLeg detail: a <status> element");
+	is_elem("state", "initial", "callLeg detail: status/state");
+	in_order("callLeg detail", leg_order, sizeof(leg_order) / sizeof(leg_order[0]));
+
+	/* State changes, seen by the leg, the participant and /system/status. */
+	is_int(cb_api_participant_set_state(api, pid, "connected"), 0, "set_state connected");
+	req("GET", path, NULL, NULL);
+	is_elem("state", "connected", "callLeg after set_state");
+	req("GET", "/system/status", NULL, NULL);
+	is_elem("callLegsActive", "1", "status: one active leg");
+	ok(cb_api_participant_set_state(api, pid, "dancing") < 0, "set_state with a bad state: an error");
+	req("GET", path, NULL, NULL);
+	is_elem("state", "connected", "a bad set_state changed nothing");
+
+	/* 6.2 on a live leg. */
+	is_int(req("PUT", path, NULL, "rxAudioMute=true"), 200, "6.2 PUT /callLegs/<leg> rxAudioMute=true: 200");
+	req("GET", path, NULL, NULL);
+	ok(strstr(body(), "<configuration>") && strstr(body(), "<rxAudioMute>true</rxAudioMute>"),
+	   "rxAudioMute=true shows in <configuration>");
+	is_int(req("PUT", path, NULL, "chosenLayout=speakerOnly"), 200, "6.2 PUT chosenLayout=speakerOnly: 200");
+	req("GET", path, NULL, NULL);
+	is_elem("chosenLayout", "speakerOnly", "6.2 chosenLayout");
+	ok(strstr(body(), "<rxAudioMute>true</rxAudioMute>") != NULL, "chosenLayout PUT: rxAudioMute unchanged");
+	fail_begin();
+	req("PUT", path, NULL, "remoteParty=sip%3Aeve%40example.com");
+	ok(R.status == 400 && strstr(body(), "<failureDetails><"),
+	   "PUT /callLegs/<leg> remoteParty: 400 (cannot change remoteParty, 2.3)");
+	req("PUT", path, NULL, "rxAudioMute=loud");
+	is_param_error("rxAudioMute", "PUT rxAudioMute=loud");
+	fail_end("bad PUTs on a live leg");
+	snprintf(path, sizeof(path), "/calls/%s/participants/*", call);
+	is_int(req("PUT", path, NULL, "layout=allEqual"), 200, "6.2 PUT /calls/<call>/participants/* layout=allEqual: 200");
+	snprintf(path, sizeof(path), "/participants/%s", pid);
+	is_int(req("PUT", path, NULL, "importance=5"), 200, "PUT /participants/<id> importance=5: 200");
+	req("GET", path, NULL, NULL);
+	is_elem("importance", "5", "participant importance (configuration, 2.4)");
+
+	/* The call counts its participants. */
+	snprintf(path, sizeof(path), "/calls/%s", call);
+	req("GET", path, NULL, NULL);
+	is_elem("numCallLegs", "1", "call detail numCallLegs");
+	is_elem("numParticipantsLocal", "1", "call detail numParticipantsLocal");
+
+	/* 6.2 DELETE /callLegs/<leg>. */
+	snprintf(path, sizeof(path), "/callLegs/%s", lid);
+	is_int(req("DELETE", path, NULL, NULL), 200, "6.2 DELETE /callLegs/<leg>: 200");
+	req("GET", path, NULL, NULL);
+	is_failure_exact(404, "callLegDoesNotExist", "GET a deleted leg");
+	is_int(list_total("/callLegs", NULL), legs0, "after DELETE: the leg is gone");
+
+	/* DELETE /participants/<id> removes it and its legs. */
+	is_int(cb_api_participant_add(api, call, "Second", NULL, pid2, lid2), 0, "add a second participant");
+	snprintf(path, sizeof(path), "/participants/%s", pid2);
+	is_int(req("DELETE", path, NULL, NULL), 200, "DELETE /participants/<id>: 200");
+	req("GET", path, NULL, NULL);
+	is_failure_exact(404, "participantDoesNotExist", "GET a deleted participant");
+	snprintf(path, sizeof(path), "/callLegs/%s", lid2);
+	req("GET", path, NULL, NULL);
+	is_failure_exact(404, "callLegDoesNotExist", "the deleted participant's leg is gone");
+
+	/* cb_api_participant_remove, and DELETE /calls/<call> takes the rest. */
+	is_int(cb_api_participant_add(api, call, "Third", NULL, pid2, lid2), 0, "add a third participant");
+	is_int(cb_api_participant_remove(api, pid2), 0, "cb_api_participant_remove");
+	snprintf(path, sizeof(path), "/participants/%s", pid2);
+	is_int(req("GET", path, NULL, NULL), 404, "a removed participant: 404");
+	ok(cb_api_participant_remove(api, pid2) < 0, "removing it again: an error");
+	is_int(cb_api_participant_add(api, call, "Fourth", NULL, pid2, lid2), 0, "add a fourth participant");
+	snprintf(path, sizeof(path), "/calls/%s", call);
+	is_int(req("DELETE", path, NULL, NULL), 200, "DELETE the call with a participant in it: 200");
+	is_int(list_total("/participants", NULL), parts0, "ending the call removed its participants");
+	is_int(list_total("/callLegs", NULL), legs0, "ending the call removed its legs");
+	req("GET", "/system/status", NULL, NULL);
+	is_elem("callLegsActive", "0", "status: no active leg after the call ended");
+
+	/* 6.3: the status a C2W client reports, byte-exact. */
+	is_int(cb_api_webbridge_set_status(api, wb, "success"), 0, "cb_api_webbridge_set_status success");
+	snprintf(path, sizeof(path), "/webBridges/%s/status", wb);
+	is_int(req("GET", path, NULL, NULL), 200, "6.3 GET /webBridges/<id>/status: 200");
+	is_golden("6.3 webBridge status",
+		  "<?xml version=\"1.0\"?>\n<webBridge id=\"%s\"><status>success</status></webBridge>", wb);
+	ok(cb_api_webbridge_set_status(api, wb, "fine") < 0, "set_status with a value not in 2.7: an error");
+	req("GET", path, NULL, NULL);
+	is_elem("status", "success", "a bad set_status changed nothing");
+	/* cb_api.h does not say what a status for an unknown id does; what
+	 * matters is that it makes no webBridge appear. */
+	rc = cb_api_webbridge_set_status(api, "00000000-0000-4000-8000-000000000000", "success");
+	diag("set_status on an unknown webBridge returned %d", rc);
+	req("GET", "/webBridges/00000000-0000-4000-8000-000000000000/status", NULL, NULL);
+	is_failure_exact(404, "webBridgeDoesNotExist", "status of an unknown webBridge after a set_status for it");
+	cb_api_webbridge_set_status(api, wb, "unused");
+}
+
 /* Convene extension: /system/configuration/tracing. */
 static void test_tracing(void)
 {
@@ -1488,21 +1657,16 @@ static void test_durability(void)
 	}
 	b = snapshot(false);
 	ok(strcmp(a, b) == 0, "after reopen: every object, list and singleton is the same");
-	if (strcmp(a, b) != 0) {
-		size_t i = 0;
-
-		while (a[i] && a[i] == b[i])
-			i++;
-		tap_diag_str("before: ", a + (i > 80 ? i - 80 : 0));
-		tap_diag_str("after:  ", b + (i > 80 ? i - 80 : 0));
-	}
+	if (strcmp(a, b) != 0)
+		diag_parting(a, b);
 	ok(count_str(a, "GET /") >= 10, "the snapshot holds the objects created (%ld details)", count_str(a, "GET /"));
 	req("GET", "/system/configuration/cluster", NULL, NULL);
 	is_elem("uniqueName", "cb1", "after reopen: the PUT uniqueName, not the open-time default");
 	req("GET", "/system/configuration/xmpp", NULL, NULL);
 	is_elem("uniqueName", "ciscolabs-local", "after reopen: xmpp");
 	req("GET", "/calls", NULL, NULL);
-	diag("calls after reopen: %d %s", R.status, body());
+	diag("calls after reopen (runtime objects, not asserted): status %d", R.status);
+	tap_diag_str("", body());
 	free(a);
 	free(b);
 }
@@ -1577,6 +1741,7 @@ int main(void)
 	test_turnservers();
 	test_cluster_objects();
 	test_singletons();
+	test_participants();
 	test_tracing();
 	test_errors();
 	test_durability();
