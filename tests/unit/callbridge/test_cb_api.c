@@ -1671,6 +1671,31 @@ static void test_durability(void)
 	free(b);
 }
 
+/* A log line holding all of the given pieces (NULL ends the list). */
+static bool log_has_line(const char *first, ...)
+{
+	const char *l = sb_str(&logs);
+
+	while (*l) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		char *line = strndup(l, n);
+		bool all = strstr(line, first) != NULL;
+		const char *piece;
+		va_list ap;
+
+		va_start(ap, first);
+		while (all && (piece = va_arg(ap, const char *)))
+			all = strstr(line, piece) != NULL;
+		va_end(ap);
+		free(line);
+		if (all)
+			return true;
+		l += n + (e ? 1 : 0);
+	}
+	return false;
+}
+
 /* No secret that went through the API reached the log lines. */
 static void test_log(void)
 {
@@ -1689,6 +1714,14 @@ static void test_log(void)
 		}
 	}
 	ok(clean, "no password or shared secret in the %zu bytes of log lines", logs.len);
+
+	/* The seeds' words (003, 004). */
+	ok(log_has_line("API user \"tester\" created", sales, NULL),
+	   "log: API user \"tester\" created ... <the Sales coSpace id>");
+	ok(log_has_line("Space GUID: ", sales, "Call Correlator GUID: ", "Internal GUID: ", NULL),
+	   "log: API \"..\" Space GUID: <id> <--> Call Correlator GUID: .. <--> Internal GUID: .. (seed 004)");
+	ok(log_has_line("API call leg ", " in call ", "(API call ", NULL),
+	   "log: API call leg <id> in call <id> (API call <id>) (seed 004)");
 }
 
 static void rm_dir(const char *dir)
