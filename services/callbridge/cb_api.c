@@ -399,8 +399,14 @@ static int apply_form(struct cb_api *api, const struct cb_obj *o, const struct c
 	return 0;
 }
 
-/* URIs and call IDs of spaces and their access methods share one
- * namespace (spec 2.1, 7): a clash with any other object is a duplicate. */
+/*
+ * URIs and call IDs of spaces and their access methods share one
+ * namespace (spec 1.6, 2.1, 7): across spaces a value is unique
+ * (duplicateCoSpaceUri / duplicateCoSpaceId); within one space (the space
+ * and its own access methods) a value may repeat with another passcode,
+ * the host-PIN/guest-PIN use of spec 2.5, and only the (value, passcode)
+ * pair is unique (duplicateCoSpaceUriPasscode / duplicateCoSpaceIdPasscode).
+ */
 struct ns_member {
 	const struct cb_obj *o;
 	const char *field;
@@ -415,20 +421,82 @@ static const struct ns_member callid_ns[] = {
 	{ &cb_obj_access_methods, "callId" },
 };
 
-/* 0 when v is free in the namespace (but for self), 1 when taken. */
-static int ns_taken(struct cb_api *api, const struct ns_member *ns, size_t n, const char *v,
-		    const char *self)
-{
-	for (size_t k = 0; k < n; k++) {
-		char id[CB_ID_LEN + 1];
-		int r = api->db->ops->find(api->db, ns[k].o, field_of(ns[k].o, ns[k].field), v, id);
+#define NS_FREE 0
+#define NS_TAKEN 1	    /* by another space */
+#define NS_PAIR_TAKEN 2 /* in the same space, with the same passcode */
 
-		if (r == 0 && (!self || strcmp(id, self) != 0))
-			return 1;
-		if (r < 0 && r != -ENOENT)
-			return r;
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Where v stands in the namespace for an object self (NULL: new) of space
+ * owner (NULL: a new space) with passcode: NS_*, or a negative errno. */
+static int ns_taken(struct cb_api *api, const struct ns_member *ns, size_t n, const char *v,
+		    const char *self, const char *owner, const char *passcode)
+{
+	int r = NS_FREE;
+
+	for (size_t k = 0; k < n && r != NS_TAKEN; k++) {
+		const struct cb_obj *o = ns[k].o;
+		struct cb_query q;
+		struct cb_rows rows;
+		int e;
+
+		cb_query_init(&q);
+		q.eq_field = field_of(o, ns[k].field);
+		q.eq_value = v;
+		q.limit = 64;
+		if ((e = api->db->ops->list(api->db, o, &q, &rows)) < 0)
+			return e;
+		for (size_t i = 0; i < rows.n; i++) {
+			const struct cb_row *row = &rows.rows[i];
+			const char *their_owner = o == &cb_obj_cospaces
+							  ? row->id
+							  : row->vals[field_of(o, "coSpace")];
+
+			if (self && strcmp(row->id, self) == 0)
+				continue;
+			if (!owner || !same_str(owner, their_owner)) {
+				r = NS_TAKEN;
+				break;
+			}
+			if (same_str(passcode, row->vals[field_of(o, "passcode")]))
+				r = NS_PAIR_TAKEN;
+		}
+		/* More rows than a page: all of one space, or taken. */
+		cb_rows_free(&rows);
 	}
-	return 0;
+	return r;
+}
+
+/* The namespace check of a space or access method being written. */
+static const char *check_ns(struct cb_api *api, const struct cb_obj *o, char *const *vals,
+			    const bool *set, const char *self, int *ret_err)
+{
+	bool cs = o == &cb_obj_cospaces;
+	const char *owner = cs ? self : vals[field_of(o, "coSpace")];
+	int pc = field_of(o, "passcode");
+
+	for (size_t i = 0; i < o->nfields; i++) {
+		const struct cb_field *f = &o->fields[i];
+		bool is_uri = f->type == CB_T_URIUSER, is_cid = strcmp(f->name, "callId") == 0;
+		int r;
+
+		if ((!is_uri && !is_cid) || !vals[i] || (!set[i] && !set[pc]))
+			continue;
+		r = is_uri ? ns_taken(api, uri_ns, 3, vals[i], self, owner, vals[pc])
+			   : ns_taken(api, callid_ns, 2, vals[i], self, owner, vals[pc]);
+		if (r < 0) {
+			*ret_err = r;
+			return NULL;
+		}
+		if (r == NS_TAKEN)
+			return is_uri ? "duplicateCoSpaceUri" : "duplicateCoSpaceId";
+		if (r == NS_PAIR_TAKEN)
+			return is_uri ? "duplicateCoSpaceUriPasscode" : "duplicateCoSpaceIdPasscode";
+	}
+	return NULL;
 }
 
 /* Checks the unique fields of vals against the store: NULL, or the
@@ -437,40 +505,35 @@ static const char *check_unique(struct cb_api *api, const struct cb_obj *o, char
 				const bool *set, const char *self, int *ret_err)
 {
 	*ret_err = 0;
+	if (o == &cb_obj_cospaces || o == &cb_obj_access_methods) {
+		const char *dup = check_ns(api, o, vals, set, self, ret_err);
+
+		if (dup || *ret_err)
+			return dup;
+		/* The same value as uri and secondaryUri of one space. */
+		if (o == &cb_obj_cospaces) {
+			const char *u = vals[field_of(o, "uri")];
+			const char *s = vals[field_of(o, "secondaryUri")];
+
+			if (u && s && strcmp(u, s) == 0)
+				return "duplicateCoSpaceUri";
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < o->nfields; i++) {
 		const struct cb_field *f = &o->fields[i];
+		char id[CB_ID_LEN + 1];
 		int r;
 
 		if (!(f->flags & CB_F_UNIQUE) || !set[i] || !vals[i])
 			continue;
-		if ((o == &cb_obj_cospaces || o == &cb_obj_access_methods) &&
-		    f->type == CB_T_URIUSER)
-			r = ns_taken(api, uri_ns, 3, vals[i], self);
-		else if ((o == &cb_obj_cospaces || o == &cb_obj_access_methods) &&
-			 strcmp(f->name, "callId") == 0)
-			r = ns_taken(api, callid_ns, 2, vals[i], self);
-		else {
-			char id[CB_ID_LEN + 1];
-
-			r = api->db->ops->find(api->db, o, (int)i, vals[i], id);
-			if (r == 0)
-				r = !self || strcmp(id, self) != 0;
-			else if (r == -ENOENT)
-				r = 0;
-		}
-		if (r < 0) {
+		r = api->db->ops->find(api->db, o, (int)i, vals[i], id);
+		if (r == 0 && (!self || strcmp(id, self) != 0))
+			return f->dup;
+		if (r < 0 && r != -ENOENT) {
 			*ret_err = r;
 			return NULL;
 		}
-		if (r)
-			return f->dup;
-	}
-	/* The same value as uri and secondaryUri of one space. */
-	if (o == &cb_obj_cospaces) {
-		const char *u = vals[field_of(o, "uri")], *s = vals[field_of(o, "secondaryUri")];
-
-		if (u && s && strcmp(u, s) == 0)
-			return "duplicateCoSpaceUri";
 	}
 	return NULL;
 }
@@ -480,9 +543,9 @@ static int unique_call_id(struct cb_api *api, char **ret)
 {
 	for (int tries = 0; tries < 32; tries++) {
 		char *c = new_call_id();
-		int r = ns_taken(api, callid_ns, 2, c, NULL);
+		int r = ns_taken(api, callid_ns, 2, c, NULL, NULL, NULL);
 
-		if (r == 0) {
+		if (r == NS_FREE) {
 			*ret = c;
 			return 0;
 		}
@@ -1052,6 +1115,15 @@ static void handle_bulk(struct cb_api *api, const struct cb_request *req, const 
 			continue;
 		}
 		if (strcmp(key, "layout") == 0) {
+			const struct cb_field *cl = &lo->fields[field_of(lo, "chosenLayout")];
+			const char *err;
+
+			/* Checked here so that the error names what was sent. */
+			if (*form.pairs[k].value &&
+			    cb_field_check(cl, form.pairs[k].value, &err) < 0) {
+				fail_param(resp, key, err);
+				goto out;
+			}
 			lform.pairs[lform.n].key = (char *)"chosenLayout";
 			lform.pairs[lform.n++].value = form.pairs[k].value;
 			continue;
@@ -1525,6 +1597,45 @@ void cb_api_handle(struct cb_api *api, const struct cb_request *req, struct cb_r
 
 /* ---- open, close, tracing ---- */
 
+/* Calls, participants and call legs are live state: a call bridge that
+ * starts again has none (its media went with the old process), so the
+ * rows a previous run left are removed, and their end logged. In a
+ * database cluster (a later issue) this must only touch this bridge's
+ * calls. */
+static int end_stale_calls(struct cb_api *api)
+{
+	struct cb_query q;
+	struct cb_rows rows;
+	int r;
+
+	cb_query_init(&q);
+	q.limit = 0;
+	if ((r = api->db->ops->list(api->db, &cb_obj_calls, &q, &rows)) < 0)
+		return r;
+	if (rows.total == 0)
+		return 0;
+	if ((r = api->db->ops->begin(api->db)) < 0)
+		return r;
+	while (r == 0) {
+		cb_query_init(&q);
+		q.limit = 20;
+		if ((r = api->db->ops->list(api->db, &cb_obj_calls, &q, &rows)) < 0 || rows.n == 0)
+			break;
+		for (size_t i = 0; i < rows.n && r == 0; i++) {
+			r = api->db->ops->remove(api->db, &cb_obj_calls, rows.rows[i].id);
+			if (r == 0)
+				cv_info("conference %s destroyed (call bridge restarted)",
+					rows.rows[i].id);
+		}
+		cb_rows_free(&rows);
+	}
+	if (r < 0) {
+		api->db->ops->rollback(api->db);
+		return r;
+	}
+	return api->db->ops->commit(api->db);
+}
+
 int cb_api_open(const char *db_path, const char *name, struct cb_api **ret, char *err,
 		size_t errlen)
 {
@@ -1557,6 +1668,11 @@ int cb_api_open(const char *db_path, const char *name, struct cb_api **ret, char
 	if (api->db->ops->meta_get(api->db, "traceUntil", &v) == 0)
 		api->trace_until = strtoll(v, NULL, 10);
 	free(v);
+	if ((r = end_stale_calls(api)) < 0) {
+		snprintf(err, errlen, "cannot end the calls of the previous run in %s", db_path);
+		cb_api_close(api);
+		return r;
+	}
 	*ret = api;
 	return 0;
 }
@@ -1606,8 +1722,15 @@ int cb_api_webbridge_set_status(struct cb_api *api, const char *id, const char *
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		valid |= strcmp(ok[i], status) == 0;
+	struct cb_row row;
+	int r;
+
 	if (!valid || !cb_guid_valid(id))
 		return -EINVAL;
+	r = api->db->ops->get(api->db, &cb_obj_web_bridges, id, &row);
+	if (r < 0)
+		return r;
+	cb_row_free(&row);
 	for (size_t i = 0; i < api->nwbs; i++)
 		if (strcmp(api->wbs[i].id, id) == 0) {
 			snprintf(api->wbs[i].status, sizeof(api->wbs[i].status), "%s", status);

@@ -34,9 +34,21 @@
 #include "lib/strbuf.h"
 #include "services/callbridge/cb_db.h"
 
+/* Prepared statements by SQL text: the API's statements are few and
+ * repeat (one per object and operation), and preparing them again for
+ * every request costs more than running them. */
+#define STMT_CACHE 96
+
+struct stmt_slot {
+	char *sql;
+	sqlite3_stmt *st;
+};
+
 struct cb_db_sqlite {
 	struct cb_db base;
 	sqlite3 *h;
+	struct stmt_slot cache[STMT_CACHE];
+	size_t ncache, next_evict;
 };
 
 static sqlite3 *H(struct cb_db *db)
@@ -130,12 +142,18 @@ static void index_defs(struct strbuf *sb, const struct cb_obj *o)
 
 		if (!stored(f))
 			continue;
+		/* Partial indexes: most optional fields are unset in most
+		 * rows, and a NULL costs no index write (a create writes
+		 * fewer pages); "col = ?" implies "col IS NOT NULL", so
+		 * the lookups and lists still use them. */
 		if (f->flags & CB_F_UNIQUE)
-			sb_printf(sb, "CREATE UNIQUE INDEX IF NOT EXISTS %s_u_%s ON %s(\"%s\");\n",
-				  o->table, f->name, o->table, f->name);
+			sb_printf(sb, "CREATE UNIQUE INDEX IF NOT EXISTS %s_u_%s ON %s(\"%s\") "
+				      "WHERE \"%s\" IS NOT NULL;\n",
+				  o->table, f->name, o->table, f->name, f->name);
 		if (f->flags & CB_F_INDEX)
-			sb_printf(sb, "CREATE INDEX IF NOT EXISTS %s_i_%s ON %s(\"%s\", seq);\n",
-				  o->table, f->name, o->table, f->name);
+			sb_printf(sb, "CREATE INDEX IF NOT EXISTS %s_i_%s ON %s(\"%s\", seq) "
+				      "WHERE \"%s\" IS NOT NULL;\n",
+				  o->table, f->name, o->table, f->name, f->name);
 	}
 }
 
@@ -381,8 +399,14 @@ void *cb_db_sqlite_handle(struct cb_db *db)
 
 static void sq_close(struct cb_db *db)
 {
-	sqlite3_close(H(db));
-	free(db);
+	struct cb_db_sqlite *d = (struct cb_db_sqlite *)db;
+
+	for (size_t i = 0; i < d->ncache; i++) {
+		sqlite3_finalize(d->cache[i].st);
+		free(d->cache[i].sql);
+	}
+	sqlite3_close(d->h);
+	free(d);
 }
 
 static int sq_begin(struct cb_db *db)
@@ -400,9 +424,38 @@ static int sq_rollback(struct cb_db *db)
 	return exec(H(db), "ROLLBACK", NULL, 0);
 }
 
+/* A ready statement for sql, from the cache; release it with done(). */
 static int prepare(struct cb_db *db, const char *sql, sqlite3_stmt **st)
 {
-	return sqlite3_prepare_v2(H(db), sql, -1, st, NULL) == SQLITE_OK ? 0 : -EIO;
+	struct cb_db_sqlite *d = (struct cb_db_sqlite *)db;
+	struct stmt_slot *slot;
+
+	for (size_t i = 0; i < d->ncache; i++)
+		if (strcmp(d->cache[i].sql, sql) == 0) {
+			*st = d->cache[i].st;
+			return 0;
+		}
+	if (sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (d->ncache < STMT_CACHE) {
+		slot = &d->cache[d->ncache++];
+	} else {
+		slot = &d->cache[d->next_evict];
+		d->next_evict = (d->next_evict + 1) % STMT_CACHE;
+		sqlite3_finalize(slot->st);
+		free(slot->sql);
+	}
+	slot->sql = xstrdup(sql);
+	slot->st = *st;
+	return 0;
+}
+
+/* Back to the cache: reset, bindings cleared (no value outlives its
+ * request in the statement, passwords' hashes included). */
+static void done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
 static int map_err(int rc)
@@ -448,7 +501,7 @@ static int sq_insert(struct cb_db *db, const struct cb_obj *o, const char *id, c
 		if (stored(&o->fields[i]))
 			bind_val(st, n++, &o->fields[i], vals[i]);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(st);
 	return rc == SQLITE_DONE ? 0 : map_err(rc);
 }
 
@@ -483,7 +536,7 @@ static int sq_update(struct cb_db *db, const struct cb_obj *o, const char *id, c
 			bind_val(st, n++, &o->fields[i], vals[i]);
 	sqlite3_bind_text(st, n, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(st);
 	if (!any)
 		return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
 	if (rc != SQLITE_DONE)
@@ -502,7 +555,7 @@ static int sq_remove(struct cb_db *db, const struct cb_obj *o, const char *id)
 		return r;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(st);
 	if (rc != SQLITE_DONE)
 		return map_err(rc);
 	return sqlite3_changes(H(db)) ? 0 : -ENOENT;
@@ -553,7 +606,7 @@ static int sq_get(struct cb_db *db, const struct cb_obj *o, const char *id, stru
 	} else {
 		r = rc == SQLITE_DONE ? -ENOENT : -EIO;
 	}
-	sqlite3_finalize(st);
+	done(st);
 	return r;
 }
 
@@ -679,11 +732,11 @@ static int sq_list(struct cb_db *db, const struct cb_obj *o, const struct cb_que
 	bind_where(st, o, q);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		done(st);
 		return -EIO;
 	}
 	ret->total = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	done(st);
 	if (q->limit <= 0 || q->offset >= ret->total)
 		return 0;
 	sql = cb_db_sqlite_list_sql(o, q, false);
@@ -697,7 +750,7 @@ static int sq_list(struct cb_db *db, const struct cb_obj *o, const struct cb_que
 	ret->rows = xcalloc((size_t)q->limit, sizeof(*ret->rows));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && ret->n < (size_t)q->limit)
 		read_row(st, o, &ret->rows[ret->n++]);
-	sqlite3_finalize(st);
+	done(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		cb_rows_free(ret);
 		return -EIO;
@@ -724,7 +777,7 @@ static int sq_find(struct cb_db *db, const struct cb_obj *o, int field, const ch
 	} else {
 		r = rc == SQLITE_DONE ? -ENOENT : -EIO;
 	}
-	sqlite3_finalize(st);
+	done(st);
 	return r;
 }
 
@@ -743,7 +796,7 @@ static int sq_meta_get(struct cb_db *db, const char *key, char **ret_value)
 	} else {
 		r = rc == SQLITE_DONE ? -ENOENT : -EIO;
 	}
-	sqlite3_finalize(st);
+	done(st);
 	return r;
 }
 
@@ -758,7 +811,7 @@ static int sq_meta_set(struct cb_db *db, const char *key, const char *value)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(st);
 	return rc == SQLITE_DONE ? 0 : map_err(rc);
 }
 

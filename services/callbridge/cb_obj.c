@@ -84,10 +84,13 @@ static const struct cb_field cospace_fields[] = {
 };
 
 /* 2.1 /coSpaces/<id>/accessMethods; coSpace links it to its space. */
+/* uri and callId may repeat within one space with another passcode
+ * (spec 1.6 duplicateCoSpaceIdPasscode): no unique index here, cb_api.c
+ * checks the pairs. */
 static const struct cb_field access_method_fields[] = {
-	{ "uri", CB_T_URIUSER, CB_F_CMR | CB_F_LIST | CB_F_UNIQUE | CB_F_FILTER,
+	{ "uri", CB_T_URIUSER, CB_F_CMR | CB_F_LIST | CB_F_INDEX | CB_F_FILTER,
 	  .dup = "duplicateCoSpaceUri" },
-	{ "callId", CB_T_DIGITS, CB_F_CMR | CB_F_LIST | CB_F_UNIQUE | CB_F_FILTER,
+	{ "callId", CB_T_DIGITS, CB_F_CMR | CB_F_LIST | CB_F_INDEX | CB_F_FILTER,
 	  .dup = "duplicateCoSpaceId", .max = 19 },
 	{ "passcode", CB_T_DIGITS, CB_F_CMR, .max = 32 },
 	{ "name", CB_T_STRING, CB_F_CMR | CB_F_LIST | CB_F_FILTER, .max = 200 },
