@@ -742,6 +742,17 @@ static void test_cospace_subs(void)
 	snprintf(path, sizeof(path), "/coSpaces/%s/accessMethods/%s", sales, mid);
 	if (R.status == 200)
 		req("DELETE", path, NULL, NULL);
+	/* The same for the uri (duplicateCoSpaceUriPasscode). */
+	snprintf(path, sizeof(path), "/coSpaces/%s/accessMethods", sales);
+	create(path, coll, "uri=sales&passcode=8888", mid, "access method with its coSpace's uri and another passcode");
+	snprintf(path, sizeof(path), "/coSpaces/%s/accessMethods/%s", sales, mid);
+	if (R.status == 200)
+		req("DELETE", path, NULL, NULL);
+	fail_begin();
+	snprintf(path, sizeof(path), "/coSpaces/%s/accessMethods", sales);
+	req("POST", path, NULL, "uri=sales&passcode=1234");
+	is_failure_exact(400, "duplicateCoSpaceUriPasscode", "access method uri+passcode = its coSpace's");
+	fail_end("duplicateCoSpaceUriPasscode");
 	req("POST", "/coSpaces", NULL, "name=Other&callId=100200300&passcode=9999");
 	is_failure(400, "duplicateCoSpaceId", "another coSpace with that callId (any passcode)");
 	is_int(list_total("/coSpaces", "filter=Other"), 0, "  and it was not created");
@@ -796,6 +807,29 @@ static void test_cospace_subs(void)
 	req("GET", path, NULL, NULL);
 	is_elem("canDestroy", "false", "PUT coSpaceUser canDestroy");
 	is_elem("canChangeName", "false", "PUT coSpaceUser: omitted unchanged");
+
+	/* Deleting a coSpace takes its access methods and members along. */
+	{
+		char tmp[GUID_LEN + 1], am[GUID_LEN + 1], mem[GUID_LEN + 1], c2[160];
+
+		create("/coSpaces", "coSpaces", "name=Doomed&uri=doomed", tmp, "POST a coSpace to delete");
+		snprintf(path, sizeof(path), "/coSpaces/%s/accessMethods", tmp);
+		snprintf(c2, sizeof(c2), "coSpaces/%s/accessMethods", tmp);
+		create(path, c2, "uri=doomed.guest", am, "its access method");
+		snprintf(path, sizeof(path), "/coSpaces/%s/coSpaceUsers", tmp);
+		snprintf(c2, sizeof(c2), "coSpaces/%s/coSpaceUsers", tmp);
+		create(path, c2, "userJid=ken%40ciscolabs.com", mem, "its member");
+		snprintf(path, sizeof(path), "/coSpaces/%s", tmp);
+		is_int(req("DELETE", path, NULL, NULL), 200, "DELETE the coSpace with an access method and a member");
+		snprintf(path, sizeof(path), "/coSpaces/%s/accessMethods/%s", tmp, am);
+		is_int(req("GET", path, NULL, NULL), 404, "its access method is gone");
+		snprintf(path, sizeof(path), "/coSpaces/%s/coSpaceUsers/%s", tmp, mem);
+		is_int(req("GET", path, NULL, NULL), 404, "its member is gone");
+		create("/coSpaces", "coSpaces", "name=Reborn&uri=doomed.guest", tmp,
+		       "the access method's uri is free again");
+		snprintf(path, sizeof(path), "/coSpaces/%s", tmp);
+		req("DELETE", path, NULL, NULL);
+	}
 
 	fail_begin();
 	snprintf(path, sizeof(path), "/coSpaces/%s/coSpaceUsers", sales);
