@@ -13,6 +13,7 @@
 
 #include "lib/mem.h"
 #include "services/callbridge/cb_api.h"
+#include "services/callbridge/cb_form.h"
 #include "services/callbridge/cb_admin.h"
 
 struct cb_api {
@@ -80,12 +81,12 @@ void cb_api_handle(struct cb_api *api, const struct cb_request *req, struct cb_r
 			const char *b = req->body ? req->body : "";
 			size_t n = req->body_len;
 
-			if (cb_form_get(b, n, "uniqueName", fake_xmpp_unique,
+			if (cb_form_value(b, n, "uniqueName", fake_xmpp_unique,
 					sizeof(fake_xmpp_unique)) < 0 ||
-			    cb_form_get(b, n, "domain", fake_xmpp_domain, sizeof(fake_xmpp_domain)) < 0 ||
-			    cb_form_get(b, n, "serverAddress", fake_xmpp_server,
+			    cb_form_value(b, n, "domain", fake_xmpp_domain, sizeof(fake_xmpp_domain)) < 0 ||
+			    cb_form_value(b, n, "serverAddress", fake_xmpp_server,
 					sizeof(fake_xmpp_server)) < 0 ||
-			    cb_form_get(b, n, "sharedSecret", fake_xmpp_secret,
+			    cb_form_value(b, n, "sharedSecret", fake_xmpp_secret,
 					sizeof(fake_xmpp_secret)) < 0) {
 				resp->status = 400;
 				sb_puts(&resp->body, "<?xml version=\"1.0\"?>\n<failureDetails>"

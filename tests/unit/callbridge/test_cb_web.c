@@ -19,6 +19,7 @@
 #include "lib/strbuf.h"
 #include "services/callbridge/cb_admin.h"
 #include "services/callbridge/cb_api.h"
+#include "services/callbridge/cb_form.h"
 #include "services/callbridge/cb_auth.h"
 #include "services/callbridge/cb_web.h"
 #include "tests/unit/callbridge/test_net.h"
