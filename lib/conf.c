@@ -68,7 +68,7 @@ int cv_conf_migrate(json_object *doc, char *err, size_t errlen)
 	return 0;
 }
 
-int cv_conf_load(const char *path, json_object **ret_doc, char *err, size_t errlen)
+int cv_conf_read(const char *path, json_object **ret, char *err, size_t errlen)
 {
 	struct json_tokener *tok;
 	json_object *doc;
@@ -83,22 +83,33 @@ int cv_conf_load(const char *path, json_object **ret_doc, char *err, size_t errl
 	}
 	tok = json_tokener_new();
 	doc = json_tokener_parse_ex(tok, text, (int)len);
-	if (!doc || json_tokener_get_parse_end(tok) != len) {
-		snprintf(err, errlen, "%s: not valid JSON", path);
+	if (!doc || json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(doc, json_type_object)) {
+		snprintf(err, errlen, "%s: not a JSON object", path);
 		json_object_put(doc);
 		r = -EINVAL;
-		goto out;
+	} else {
+		*ret = doc;
 	}
-	r = cv_conf_migrate(doc, err, errlen);
-	if (r < 0) {
-		json_object_put(doc);
-		goto out;
-	}
-	*ret_doc = doc;
-out:
 	json_tokener_free(tok);
 	free(text);
 	return r;
+}
+
+int cv_conf_load(const char *path, json_object **ret_doc, char *err, size_t errlen)
+{
+	json_object *doc;
+	int r = cv_conf_read(path, &doc, err, errlen);
+
+	if (r < 0)
+		return r;
+	r = cv_conf_migrate(doc, err, errlen);
+	if (r < 0) {
+		json_object_put(doc);
+		return r;
+	}
+	*ret_doc = doc;
+	return 0;
 }
 
 int cv_conf_save(const char *path, json_object *doc)

@@ -28,6 +28,10 @@ json_object *cv_conf_new(void);
  * reason in err) when it cannot be parsed, is newer than this build or fails
  * migration. */
 int cv_conf_load(const char *path, json_object **ret_doc, char *err, size_t errlen);
+/* Reads path (at most CV_CONF_MAX bytes) as one JSON object, nothing
+ * after it: the documents mmpd writes (its own, the services' rendered
+ * configs). A sentence in err on failure. */
+int cv_conf_read(const char *path, json_object **ret, char *err, size_t errlen);
 /* Writes doc to path atomically and durably. */
 int cv_conf_save(const char *path, json_object *doc);
 /* Brings doc up to CV_CONF_SCHEMA in place. */

@@ -9,6 +9,8 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "parse.h"
@@ -260,4 +262,14 @@ int cv_parse_username(const char *s)
 			return -EINVAL;
 	}
 	return 0;
+}
+
+int cv_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
 }

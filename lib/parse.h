@@ -45,4 +45,8 @@ bool cv_ipv4_in_subnet(struct in_addr addr, struct in_addr net, unsigned plen);
 /* The network mask for plen, in network byte order. */
 uint32_t cv_ipv4_mask(unsigned plen);
 
+/* Writes the sentence fmt makes into err (errlen bytes) and returns
+ * -EINVAL: the config loaders' way to refuse a value with its reason. */
+int cv_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

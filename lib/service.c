@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -14,6 +15,54 @@
 #include "lib/log.h"
 #include "lib/parse.h"
 #include "lib/service.h"
+
+static void service_usage(FILE *f, const char *name)
+{
+	fprintf(f, "Usage: convene-%s --config FILE [--check]\n"
+		   "  --config FILE  the rendered service config (mmpd writes <state>/run/%s.json)\n"
+		   "  --check        validate the config and exit\n"
+		   "See %s(8).\n",
+		name, name, name);
+}
+
+bool cv_service_args(int argc, char **argv, const char *name, const char **ret_path,
+		     bool *ret_check, int *ret_exit)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*ret_path = NULL;
+	*ret_check = false;
+	while ((c = getopt_long(argc, argv, "c:kh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			*ret_path = optarg;
+			break;
+		case 'k':
+			*ret_check = true;
+			break;
+		case 'h':
+			service_usage(stdout, name);
+			*ret_exit = 0;
+			return false;
+		default:
+			service_usage(stderr, name);
+			*ret_exit = 2;
+			return false;
+		}
+	}
+	if (!*ret_path || optind != argc) {
+		service_usage(stderr, name);
+		*ret_exit = 2;
+		return false;
+	}
+	return true;
+}
 
 int cv_service_no_new_privs(void)
 {

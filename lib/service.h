@@ -10,8 +10,18 @@
 #ifndef CV_SERVICE_H
 #define CV_SERVICE_H
 
+#include <stdbool.h>
+
 /* "convene-" and the service's name. */
 #define CV_SERVICE_USER_PREFIX "convene-"
+
+/* The command line every service program takes:
+ *   convene-<name> --config FILE [--check]
+ * True when main goes on with *ret_path and *ret_check; false when it
+ * returns *ret_exit (0 after --help, 2 after a usage error, with the usage
+ * on stdout or stderr). */
+bool cv_service_args(int argc, char **argv, const char *name, const char **ret_path,
+		     bool *ret_check, int *ret_exit);
 
 /* Sets PR_SET_NO_NEW_PRIVS: nothing this process runs can gain privileges.
  * Called first thing in main. */

@@ -6,29 +6,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/file.h"
+#include "lib/conf.h"
 #include "lib/mem.h"
+#include "lib/parse.h"
 #include "services/callbridge/cb_config.h"
-
-#define CONFIG_FILE_MAX (1024 * 1024)
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* o.key as a string: *ret is NULL when absent or null. */
 static int get_str(json_object *o, const char *where, const char *key, const char **ret,
@@ -40,7 +25,7 @@ static int get_str(json_object *o, const char *where, const char *key, const cha
 	if (!o || !json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
 		return 0;
 	if (!json_object_is_type(v, json_type_string))
-		return fail(err, errlen, "%s%s: not a string", where, key);
+		return cv_fail(err, errlen, "%s%s: not a string", where, key);
 	*ret = json_object_get_string(v);
 	return 0;
 }
@@ -54,7 +39,7 @@ static int get_bool(json_object *o, const char *where, const char *key, bool dfl
 	if (!o || !json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
 		return 0;
 	if (!json_object_is_type(v, json_type_boolean))
-		return fail(err, errlen, "%s%s: not true or false", where, key);
+		return cv_fail(err, errlen, "%s%s: not true or false", where, key);
 	*ret = json_object_get_boolean(v);
 	return 0;
 }
@@ -69,10 +54,10 @@ static int get_uint(json_object *o, const char *where, const char *key, int64_t 
 	if (!o || !json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
 		return 0;
 	if (!json_object_is_type(v, json_type_int))
-		return fail(err, errlen, "%s%s: not a number", where, key);
+		return cv_fail(err, errlen, "%s%s: not a number", where, key);
 	n = json_object_get_int64(v);
 	if (n < lo || n > hi)
-		return fail(err, errlen, "%s%s: %lld is not in %lld-%lld", where, key,
+		return cv_fail(err, errlen, "%s%s: %lld is not in %lld-%lld", where, key,
 			    (long long)n, (long long)lo, (long long)hi);
 	*ret = n;
 	return 0;
@@ -111,16 +96,16 @@ static int load_webadmin(json_object *root, struct cb_config *cfg, char *err, si
 	if (!cfg->webadmin)
 		return 0;
 	if (!wc)
-		return fail(err, errlen, "hosted.webadmin.config: missing");
+		return cv_fail(err, errlen, "hosted.webadmin.config: missing");
 	if ((r = get_str(wc, "hosted.webadmin.config.", "interface", &iface, err, errlen)) < 0)
 		return r;
 	if (!iface || strlen(iface) != 1 || iface[0] < 'a' || iface[0] > 'd')
-		return fail(err, errlen, "hosted.webadmin.config.interface: not one of a-d");
+		return cv_fail(err, errlen, "hosted.webadmin.config.interface: not one of a-d");
 	cfg->wa_iface = iface[0];
 	if ((r = get_uint(wc, "hosted.webadmin.config.", "port", 1, 65535, 0, &n, err, errlen)) < 0)
 		return r;
 	if (!n)
-		return fail(err, errlen, "hosted.webadmin.config.port: missing");
+		return cv_fail(err, errlen, "hosted.webadmin.config.port: missing");
 	cfg->wa_port = (uint16_t)n;
 	if ((r = get_bool(wc, "hosted.webadmin.config.", "http_redirect", false,
 			  &cfg->http_redirect, err, errlen)) < 0)
@@ -129,7 +114,7 @@ static int load_webadmin(json_object *root, struct cb_config *cfg, char *err, si
 	if ((r = get_str(ifs, "interfaces.", "address", &addr, err, errlen)) < 0)
 		return r;
 	if (!addr)
-		return fail(err, errlen, "interface %s has no address (webadmin listen %s)", iface,
+		return cv_fail(err, errlen, "interface %s has no address (webadmin listen %s)", iface,
 			    iface);
 	{
 		struct sockaddr_in *sin = (struct sockaddr_in *)&cfg->wa_addr;
@@ -143,7 +128,7 @@ static int load_webadmin(json_object *root, struct cb_config *cfg, char *err, si
 			sin6->sin6_family = AF_INET6;
 			sin6->sin6_port = htons(cfg->wa_port);
 		} else {
-			return fail(err, errlen, "interfaces.%s.address: \"%s\" is not an address",
+			return cv_fail(err, errlen, "interfaces.%s.address: \"%s\" is not an address",
 				    iface, addr);
 		}
 		snprintf(cfg->wa_addr_text, sizeof(cfg->wa_addr_text), "%s", addr);
@@ -162,7 +147,7 @@ static int load_webadmin(json_object *root, struct cb_config *cfg, char *err, si
 	if (r < 0)
 		return r;
 	if (!cfg->wa_tls.key_file[0] || !cfg->wa_tls.cert_file[0])
-		return fail(err, errlen, "webadmin certs are not set");
+		return cv_fail(err, errlen, "webadmin certs are not set");
 	return 0;
 }
 
@@ -174,11 +159,11 @@ int cb_config_from_json(json_object *root, struct cb_config *cfg, char *err, siz
 	memset(cfg, 0, sizeof(*cfg));
 	cv_tls_config_init(&cfg->wa_tls, false);
 	if (!json_object_is_type(root, json_type_object))
-		return fail(err, errlen, "not a JSON object");
+		return cv_fail(err, errlen, "not a JSON object");
 	if ((r = get_str(root, "", "service", &s, err, errlen)) < 0)
 		goto fail;
 	if (s && strcmp(s, "callbridge") != 0 && strcmp(s, "webadmin") != 0) {
-		r = fail(err, errlen, "service: \"%s\" is not callbridge", s);
+		r = cv_fail(err, errlen, "service: \"%s\" is not callbridge", s);
 		goto fail;
 	}
 	if ((r = get_str(root, "", "hostname", &s, err, errlen)) < 0)
@@ -187,14 +172,14 @@ int cb_config_from_json(json_object *root, struct cb_config *cfg, char *err, siz
 	if ((r = get_str(root, "", "socket", &s, err, errlen)) < 0)
 		goto fail;
 	if (!s || s[0] != '/') {
-		r = fail(err, errlen, "socket: missing or not an absolute path");
+		r = cv_fail(err, errlen, "socket: missing or not an absolute path");
 		goto fail;
 	}
 	cfg->socket = xstrdup(s);
 	if ((r = get_str(root, "", "data_dir", &s, err, errlen)) < 0)
 		goto fail;
 	if (!s || s[0] != '/') {
-		r = fail(err, errlen, "data_dir: missing or not an absolute path");
+		r = cv_fail(err, errlen, "data_dir: missing or not an absolute path");
 		goto fail;
 	}
 	cfg->data_dir = xstrdup(s);
@@ -209,26 +194,15 @@ fail:
 
 int cb_config_load(const char *path, struct cb_config *cfg, char *err, size_t errlen)
 {
-	json_tokener *tok;
 	json_object *root;
-	char *text = NULL;
-	size_t len;
 	int r;
 
 	memset(cfg, 0, sizeof(*cfg));
-	r = cv_file_read(path, CONFIG_FILE_MAX, &text, &len);
+	r = cv_conf_read(path, &root, err, errlen);
 	if (r < 0)
-		return fail(err, errlen, "cannot read %s: %s", path, strerror(-r));
-	tok = json_tokener_new();
-	root = json_tokener_parse_ex(tok, text, (int)len);
-	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-		r = fail(err, errlen, "%s: not valid JSON", path);
-	} else {
-		r = cb_config_from_json(root, cfg, err, errlen);
-	}
+		return r;
+	r = cb_config_from_json(root, cfg, err, errlen);
 	json_object_put(root);
-	json_tokener_free(tok);
-	free(text);
 	return r;
 }
 

@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,15 +31,6 @@
 #include "services/callbridge/cb_config.h"
 #include "services/callbridge/cb_web.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: convene-callbridge --config FILE [--check]\n"
-		   "  --config FILE  the rendered service config (mmpd writes "
-		   "<state>/run/callbridge.json)\n"
-		   "  --check        validate the config and exit\n"
-		   "See callbridge(8).\n");
-}
-
 static void on_signal(uv_signal_t *h, int signum)
 {
 	if (signum == SIGHUP) {
@@ -59,15 +49,9 @@ static void close_walk(uv_handle_t *h, void *arg)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static struct cb_logring ring;
 	const char *path = NULL;
-	bool check = false;
+	bool check;
 	struct cb_config cfg;
 	struct cv_http_config hc;
 	struct cv_http_server *https = NULL, *redir = NULL;
@@ -80,31 +64,13 @@ int main(int argc, char **argv)
 	int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
 	char err[512];
 	char *db = NULL;
-	int c, r;
+	int r;
 
 	cv_log_open("callbridge");
 	if (cv_service_no_new_privs() < 0)
 		return 1;
-	while ((c = getopt_long(argc, argv, "c:kh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'k':
-			check = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (!path || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (!cv_service_args(argc, argv, "callbridge", &path, &check, &r))
+		return r;
 	umask(077);
 	if (cb_config_load(path, &cfg, err, sizeof(err)) < 0) {
 		cv_err("invalid configuration: %s", err);

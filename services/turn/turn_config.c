@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,24 +26,10 @@
 
 #include "certs/tls.h"
 #include "lib/conf.h"
-#include "lib/file.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "services/turn/turn_config.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static const char *const known_keys[] = {
 	"enabled", "listen", "username", "password", "realm", "short_term", "shared_secret",
@@ -63,7 +48,7 @@ static int get_str(json_object *o, const char *key, char **ret, char *err, size_
 	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
 		return 0;
 	if (!json_object_is_type(v, json_type_string))
-		return fail(err, errlen, "config.%s: not a string", key);
+		return cv_fail(err, errlen, "config.%s: not a string", key);
 	*ret = xstrdup(json_object_get_string(v));
 	return 0;
 }
@@ -77,7 +62,7 @@ static int get_bool(json_object *o, const char *key, bool dflt, bool *ret, char 
 	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
 		return 0;
 	if (!json_object_is_type(v, json_type_boolean))
-		return fail(err, errlen, "config.%s: not true or false", key);
+		return cv_fail(err, errlen, "config.%s: not true or false", key);
 	*ret = json_object_get_boolean(v);
 	return 0;
 }
@@ -92,10 +77,10 @@ static int get_uint(json_object *o, const char *key, unsigned dflt, unsigned max
 	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
 		return 0;
 	if (!json_object_is_type(v, json_type_int))
-		return fail(err, errlen, "config.%s: not a number", key);
+		return cv_fail(err, errlen, "config.%s: not a number", key);
 	n = json_object_get_int64(v);
 	if (n < 0 || n > max)
-		return fail(err, errlen, "config.%s: %lld is out of range 0-%u", key, (long long)n,
+		return cv_fail(err, errlen, "config.%s: %lld is out of range 0-%u", key, (long long)n,
 			    max);
 	*ret = (unsigned)n;
 	return 0;
@@ -142,7 +127,7 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 	memset(cfg, 0, sizeof(*cfg));
 	c = cv_conf_get(root, "config");
 	if (!c || !json_object_is_type(c, json_type_object))
-		return fail(err, errlen, "config: missing");
+		return cv_fail(err, errlen, "config: missing");
 	json_object_object_foreach(c, k, val)
 	{
 		bool known = false;
@@ -151,7 +136,7 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 		for (size_t i = 0; known_keys[i]; i++)
 			known |= !strcmp(k, known_keys[i]);
 		if (!known)
-			return fail(err, errlen, "config.%s: unknown key", k);
+			return cv_fail(err, errlen, "config.%s: unknown key", k);
 	}
 
 	if (get_str(c, "username", &cfg->username, err, errlen) < 0 ||
@@ -170,11 +155,11 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 	    get_bool(c, "allow_own_peers", false, &cfg->policy.allow_own_peers, err, errlen) < 0)
 		goto out;
 	if (!cfg->realm || !*cfg->realm) {
-		fail(err, errlen, "config.realm: not set (turn credentials)");
+		cv_fail(err, errlen, "config.realm: not set (turn credentials)");
 		goto out;
 	}
 	if (strlen(cfg->realm) > 127) {
-		fail(err, errlen, "config.realm: longer than 127 characters");
+		cv_fail(err, errlen, "config.realm: longer than 127 characters");
 		goto out;
 	}
 	/* The smallest Allocate over UDP (REQUESTED-TRANSPORT alone, 28 bytes)
@@ -186,15 +171,15 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 			cfg->realm, TURN_REALM_SMALL_MAX,
 			(20 + 8 + 4 + ((strlen(cfg->realm) + 3) & ~(size_t)3) + 20 + 2) / 3);
 	if ((cfg->username == NULL) != (cfg->password == NULL)) {
-		fail(err, errlen, "config.username/password: set only one of them");
+		cv_fail(err, errlen, "config.username/password: set only one of them");
 		goto out;
 	}
 	if (cfg->username && strlen(cfg->username) > 509) {
-		fail(err, errlen, "config.username: longer than 509 bytes");
+		cv_fail(err, errlen, "config.username: longer than 509 bytes");
 		goto out;
 	}
 	if (!cfg->username && !(cfg->short_term && cfg->secret)) {
-		fail(err, errlen, "config: no credentials (turn credentials, or "
+		cv_fail(err, errlen, "config: no credentials (turn credentials, or "
 				  "short-term-credentials with a shared secret)");
 		goto out;
 	}
@@ -212,7 +197,7 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 	 * the first (spec/mmp.md section 9). */
 	if (!json_object_object_get_ex(c, "listen", &v) ||
 	    !json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0) {
-		fail(err, errlen, "config.listen: no listen interface");
+		cv_fail(err, errlen, "config.listen: no listen interface");
 		goto out;
 	}
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
@@ -223,29 +208,29 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 		char ifc;
 
 		if (!json_object_is_type(e, json_type_string) || cv_parse_iface(ifn, &ifc) < 0) {
-			fail(err, errlen, "config.listen: \"%s\" is not an interface", ifn);
+			cv_fail(err, errlen, "config.listen: \"%s\" is not an interface", ifn);
 			goto out;
 		}
 		snprintf(path, sizeof(path), "interfaces.%c.address", ifc);
 		addr = cv_conf_get_str(root, path, NULL);
 		if (!addr || parse_ip(addr, &cfg->listen[cfg->n_listen]) < 0) {
-			fail(err, errlen, "config.listen: interface %c has no address", ifc);
+			cv_fail(err, errlen, "config.listen: interface %c has no address", ifc);
 			goto out;
 		}
 		if (cfg->n_listen + 1 >= sizeof(cfg->listen) / sizeof(cfg->listen[0])) {
-			fail(err, errlen, "config.listen: too many interfaces");
+			cv_fail(err, errlen, "config.listen: too many interfaces");
 			goto out;
 		}
 		cfg->n_listen++;
 	}
 	cfg->relay4 = cfg->listen[0];
 	if (cfg->relay4.family != AF_INET) {
-		fail(err, errlen, "config.listen: the first interface needs an IPv4 address");
+		cv_fail(err, errlen, "config.listen: the first interface needs an IPv4 address");
 		goto out;
 	}
 	if (public_ip) {
 		if (parse_ip(public_ip, &cfg->public4) < 0 || cfg->public4.family != AF_INET) {
-			fail(err, errlen, "config.public_ip: \"%s\" is not an IPv4 address",
+			cv_fail(err, errlen, "config.public_ip: \"%s\" is not an IPv4 address",
 			     public_ip);
 			goto out;
 		}
@@ -253,7 +238,7 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 	}
 	if (relay6) {
 		if (parse_ip(relay6, &cfg->relay6) < 0 || cfg->relay6.family != AF_INET6) {
-			fail(err, errlen, "config.relay6: \"%s\" is not an IPv6 address", relay6);
+			cv_fail(err, errlen, "config.relay6: \"%s\" is not an IPv6 address", relay6);
 			goto out;
 		}
 		cfg->have_relay6 = true;
@@ -269,14 +254,14 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 		char why[256];
 
 		if (!key || !crt) {
-			fail(err, errlen, "config.tls_port: set, but no key and certificate "
+			cv_fail(err, errlen, "config.tls_port: set, but no key and certificate "
 					  "(turn certs)");
 			goto out;
 		}
 		/* Identity config.key/crt/bundle, policy tls.turn. */
 		cfg->tls = xcalloc(1, sizeof(*cfg->tls));
 		if (cv_tls_config_from_json(root, "", "turn", cfg->tls, why, sizeof(why)) < 0) {
-			fail(err, errlen, "TLS: %s", why);
+			cv_fail(err, errlen, "TLS: %s", why);
 			goto out;
 		}
 	}
@@ -290,13 +275,13 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 		char *dash = strchr(ports, '-');
 
 		if (!dash) {
-			fail(err, errlen, "config.relay_ports: \"%s\" is not LO-HI", ports);
+			cv_fail(err, errlen, "config.relay_ports: \"%s\" is not LO-HI", ports);
 			goto out;
 		}
 		*dash = '\0';
 		if (cv_parse_ulong(ports, 1024, 65535, &lo) < 0 ||
 		    cv_parse_ulong(dash + 1, 1024, 65535, &hi) < 0 || hi < lo) {
-			fail(err, errlen, "config.relay_ports: not a range within 1024-65535");
+			cv_fail(err, errlen, "config.relay_ports: not a range within 1024-65535");
 			goto out;
 		}
 		cfg->port_lo = (uint16_t)lo;
@@ -313,7 +298,7 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 		if (!cfg->workers)
 			cfg->workers = dflt;
 		if ((unsigned)(cfg->port_hi - cfg->port_lo) + 1 < cfg->workers * 2u) {
-			fail(err, errlen, "config.relay_ports: too few ports for %u workers",
+			cv_fail(err, errlen, "config.relay_ports: too few ports for %u workers",
 			     cfg->workers);
 			goto out;
 		}
@@ -336,7 +321,7 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 	if (json_object_object_get_ex(c, "allow_peers", &v) &&
 	    !json_object_is_type(v, json_type_null)) {
 		if (!json_object_is_type(v, json_type_array)) {
-			fail(err, errlen, "config.allow_peers: not a list");
+			cv_fail(err, errlen, "config.allow_peers: not a list");
 			goto out;
 		}
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
@@ -345,7 +330,7 @@ int turn_config_from_json(json_object *root, struct turn_config *cfg, char *err,
 
 			if (!json_object_is_type(e, json_type_string) ||
 			    turn_policy_allow(&cfg->policy, s) < 0) {
-				fail(err, errlen, "config.allow_peers: \"%s\" is not a CIDR",
+				cv_fail(err, errlen, "config.allow_peers: \"%s\" is not a CIDR",
 				     s ? s : "");
 				goto out;
 			}
@@ -375,19 +360,11 @@ out:
 
 int turn_config_load(const char *path, struct turn_config *cfg, char *err, size_t errlen)
 {
-	char *text = NULL;
-	size_t len = 0;
 	json_object *root;
-	int r = cv_file_read(path, CV_CONF_MAX, &text, &len);
+	int r = cv_conf_read(path, &root, err, errlen);
 
 	if (r < 0)
-		return fail(err, errlen, "%s: %s", path, strerror(-r));
-	root = json_tokener_parse(text);
-	free(text);
-	if (!root || !json_object_is_type(root, json_type_object)) {
-		json_object_put(root);
-		return fail(err, errlen, "%s: not a JSON object", path);
-	}
+		return r;
 	r = turn_config_from_json(root, cfg, err, errlen);
 	json_object_put(root);
 	return r;

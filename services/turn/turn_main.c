@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -26,14 +25,6 @@
 #include "lib/service.h"
 #include "services/turn/turn_config.h"
 #include "services/turn/turn_io.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: convene-turn --config FILE [--check]\n"
-		   "  --config FILE  the rendered service config (mmpd writes <state>/run/turn.json)\n"
-		   "  --check        validate the config and exit\n"
-		   "See turn(8).\n");
-}
 
 /* Enough descriptors for one relay socket per allocation (as root, before
  * the privileges go, the hard limit may be raised too); if the system
@@ -79,45 +70,21 @@ static void on_signal(uv_signal_t *h, int signum)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *path = NULL;
-	bool check = false;
+	bool check;
 	struct turn_config cfg;
 	struct turn_shared shared;
 	struct turn_server *srv = NULL;
 	uv_signal_t sig[3];
 	int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
 	char err[512], a[64], pub[64];
-	int c, r;
+	int r;
 
 	cv_log_open("turn");
 	if (cv_service_no_new_privs() < 0)
 		return 1;
-	while ((c = getopt_long(argc, argv, "c:kh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'k':
-			check = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (!path || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (!cv_service_args(argc, argv, "turn", &path, &check, &r))
+		return r;
 	if (turn_config_load(path, &cfg, err, sizeof(err)) < 0) {
 		cv_err("invalid configuration: %s", err);
 		return 1;
