@@ -24,6 +24,10 @@
  *   {"op":"session_open","user":U,"from":F,"pid":P,"tty":T}
  *                                       -> {"status":0,"id":N}
  *   {"op":"session_close","id":N}       -> {"status":0}
+ * The services that check MMP logins (root or their own user, mmpd's
+ * mmpd_pwcheck_services: the call bridge's API and Web Admin):
+ *   {"op":"service_login","user":U,"password":P,"from":F}
+ *                                       -> {"status":0,"role":R} or {"status":1,...}
  * A root caller may add "user":NAME to act as that MMP user. Every request
  * may carry "from": "console", an address, or one with its port ("ip:port",
  * "[ipv6]:port", as mmp takes it from SSH_CLIENT) for the audit line and
