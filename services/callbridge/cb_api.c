@@ -1373,6 +1373,35 @@ static void handle_wb_status(struct cb_api *api, const char *id, struct cb_respo
 	cb_xml_close(&x, "webBridge");
 }
 
+/* GET /coSpaces/<id>/meetingEntryDetail (spec 2.1): how to join the
+ * space, its uri and callId. */
+static void handle_entry_detail(struct cb_api *api, const char *id, struct cb_response *resp)
+{
+	struct route rt = { .o = &cb_obj_cospaces, .id = id };
+	const struct cb_obj *o = &cb_obj_cospaces;
+	struct cb_row row;
+	struct cb_xml x;
+	const char *uri, *cid;
+
+	if (load(api, &rt, &row, resp) < 0)
+		return;
+	uri = row.vals[field_of(o, "uri")];
+	cid = row.vals[field_of(o, "callId")];
+	ok_empty(resp);
+	cb_xml_begin(&x, &resp->body);
+	if (!uri && !cid) {
+		cb_xml_empty(&x, "meetingEntryDetail", NULL, NULL);
+	} else {
+		cb_xml_open(&x, "meetingEntryDetail", NULL, NULL);
+		if (uri)
+			cb_xml_leaf(&x, "uri", uri);
+		if (cid)
+			cb_xml_leaf(&x, "callId", cid);
+		cb_xml_close(&x, "meetingEntryDetail");
+	}
+	cb_row_free(&row);
+}
+
 /* ---- routing ---- */
 
 static bool is(const char *seg, const char *name)
@@ -1397,6 +1426,22 @@ static void route_system(struct cb_api *api, const struct cb_request *req, char 
 			handle_status(api, resp);
 		else
 			method_not_allowed(resp);
+		return;
+	}
+	if (n == 2 && is(seg[1], "load")) {
+		/* spec 2.11: the media processing load; no media engine runs
+		 * in this build, so there is none. */
+		if (get) {
+			struct cb_xml x;
+
+			ok_empty(resp);
+			cb_xml_begin(&x, &resp->body);
+			cb_xml_open(&x, "load", NULL, NULL);
+			cb_xml_leaf(&x, "mediaProcessingLoad", "0");
+			cb_xml_close(&x, "load");
+		} else {
+			method_not_allowed(resp);
+		}
 		return;
 	}
 	if (n == 3 && is(seg[1], "configuration")) {
@@ -1531,6 +1576,13 @@ void cb_api_handle(struct cb_api *api, const struct cb_request *req, struct cb_r
 		struct cb_row prow;
 		struct route rt;
 
+		if (o == &cb_obj_cospaces && n == 3 && is(seg[2], "meetingEntryDetail")) {
+			if (get)
+				handle_entry_detail(api, seg[1], resp);
+			else
+				method_not_allowed(resp);
+			return;
+		}
 		if (o == &cb_obj_cospaces)
 			sub = cb_obj_find(seg[2], true);
 		else if ((o == &cb_obj_calls && (is(seg[2], "participants") ||
