@@ -1712,7 +1712,7 @@ int cb_api_open(const char *db_path, const char *name, struct cb_api **ret, char
 	char *v = NULL;
 	int r;
 
-	r = cb_db_sqlite_open(db_path, &api->db, err, errlen);
+	r = cb_db_open(db_path, &api->db, err, errlen);
 	if (r < 0) {
 		free(api);
 		return r;
