@@ -112,6 +112,19 @@ static const char *user_of(const struct cb_request *req)
 	return req->user && *req->user ? req->user : "(unknown)";
 }
 
+/* seed 003: "172.19.233.174: API user "admin" created new participant
+ * ..." - the client's address first, when the HTTP layer gave it:
+ * "%s%sAPI user" with from_addr() and from_sep(). */
+static const char *from_addr(const struct cb_request *req)
+{
+	return req->from && *req->from ? req->from : "";
+}
+
+static const char *from_sep(const struct cb_request *req)
+{
+	return req->from && *req->from ? ": " : "";
+}
+
 /* The words of the log lines ("created new space ..."). */
 static const char *word_of(const struct cb_obj *o)
 {
@@ -831,10 +844,11 @@ static void log_change(const struct cb_request *req, const char *verb, const str
 		const struct cb_obj *p = o == &cb_obj_participants ? &cb_obj_calls
 								    : &cb_obj_cospaces;
 
-		cv_info("API user \"%s\" %s %s %s, %s %s", user_of(req), verb, word_of(o), id,
-			word_of(p), rt->parent_id);
+		cv_info("%s%sAPI user \"%s\" %s %s %s, %s %s", from_addr(req), from_sep(req),
+			user_of(req), verb, word_of(o), id, word_of(p), rt->parent_id);
 	} else {
-		cv_info("API user \"%s\" %s %s %s", user_of(req), verb, word_of(o), id);
+		cv_info("%s%sAPI user \"%s\" %s %s %s", from_addr(req), from_sep(req), user_of(req),
+			verb, word_of(o), id);
 	}
 }
 
@@ -1038,7 +1052,8 @@ static void handle_modify(struct cb_api *api, const struct cb_request *req,
 	tx = false;
 	ok_empty(resp);
 	if (single)
-		cv_info("API user \"%s\" modified %s configuration", user_of(req), o->elem);
+		cv_info("%s%sAPI user \"%s\" modified %s configuration", from_addr(req),
+			from_sep(req), user_of(req), o->elem);
 	else
 		log_change(req, "modified", o, id, NULL);
 out:
@@ -1185,7 +1200,8 @@ static void handle_bulk(struct cb_api *api, const struct cb_request *req, const 
 	}
 	tx = false;
 	ok_empty(resp);
-	cv_info("API user \"%s\" modified all participants of call %s", user_of(req), call_id);
+	cv_info("%s%sAPI user \"%s\" modified all participants of call %s", from_addr(req),
+		from_sep(req), user_of(req), call_id);
 out:
 	if (tx)
 		api->db->ops->rollback(api->db);
@@ -1333,7 +1349,8 @@ static void handle_tracing(struct cb_api *api, const struct cb_request *req, boo
 				fail_db(resp, r);
 				goto out;
 			}
-			cv_info("API user \"%s\" set API tracing for %lu seconds", user_of(req),
+			cv_info("%s%sAPI user \"%s\" set API tracing for %lu seconds",
+				from_addr(req), from_sep(req), user_of(req),
 				*v ? n : 0);
 		}
 		ok_empty(resp);
