@@ -517,6 +517,14 @@ int main(void)
 	kill_durability();
 
 	{
+		struct cb_db *pg = NULL;
+
+		is_int(cb_db_open("postgresql://db.example.com/cms", &pg, err, sizeof(err)),
+		       -EPROTONOSUPPORT, "a PostgreSQL location is refused clearly: %s", err);
+		ok(pg == NULL, "and nothing is opened");
+	}
+
+	{
 		char *cmd = xasprintf("rm -rf %s", dir);
 
 		if (strncmp(dir, "/tmp/test_cb_db.", 16) == 0 && system(cmd) != 0)
