@@ -307,6 +307,14 @@ static int svc_data_dir(struct super_svc *v, char **ret_path)
 	dfd = open(d->state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
+	/* The service's user passes through the state directory (0711, as
+	 * mmpd_users.c makes it when it manages system users; without them
+	 * it may still be 0700). */
+	if (fstat(dfd, &st) < 0 ||
+	    ((st.st_mode & 0011) != 0011 && fchmod(dfd, (st.st_mode & 07777) | 0011) < 0)) {
+		r = -errno;
+		goto out;
+	}
 	if ((mkdirat(dfd, "services", 0711) < 0 && errno != EEXIST) ||
 	    (sfd = openat(dfd, "services", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fstat(sfd, &st) < 0) {

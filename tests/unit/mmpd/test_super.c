@@ -511,6 +511,8 @@ static void test_hosted(void)
 	ok(hosted_enabled(true), "whose config says webadmin is enabled");
 	ok(stat(datadir, &sb) == 0 && S_ISDIR(sb.st_mode) && (sb.st_mode & 07777) == 0700,
 	   "it has its data directory, mode 0700");
+	ok(stat(d.state_dir, &sb) == 0 && (sb.st_mode & 0011) == 0011,
+	   "which its user reaches through the state directory");
 
 	is_int(mmpd_super_start(s, "callbridge"), 0, "callbridge enable");
 	ok(WAIT_UNTIL(st(s, "callbridge").running && st(s, "callbridge").pid != pid, 10000),
