@@ -38,6 +38,7 @@ struct auth_pending {
 	char *user, *password, *socket;
 	int timeout_ms;
 	int status;
+	int ipc_err; /* cv_ipc_call's own error, for the log */
 	char role[CB_AUTH_ROLE_MAX];
 	struct cb_auth_wait *waiters;
 	uv_work_t work;
@@ -228,6 +229,7 @@ static void work_call(uv_work_t *work)
 		/* -EACCES means "mmpd refused" to our callers: a socket we may
 		 * not open is an unreachable mmpd, not a wrong password. */
 		p->status = (r == -EACCES || r == -EPERM) ? -ECONNREFUSED : r;
+		p->ipc_err = r;
 		return;
 	}
 	if (!json_object_object_get_ex(reply, "status", &v) ||
@@ -268,7 +270,7 @@ static void work_done(uv_work_t *work, int status)
 			cache_put(a, p->mac, p->role, now_ms(a));
 		else if (p->status != -EACCES)
 			cv_warn("login check for \"%s\" from %s: mmpd did not answer: %s", p->user,
-				p->from, strerror(-p->status));
+				p->from, strerror(p->ipc_err ? -p->ipc_err : -p->status));
 	}
 	while ((w = p->waiters)) {
 		p->waiters = w->next;
