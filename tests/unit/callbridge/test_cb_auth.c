@@ -130,7 +130,7 @@ int main(void)
 	/* Bounds: 4 distinct checks in flight per source address. */
 	memset(res, 0, sizeof(res));
 	{
-		char pw[16];
+		char pw[32];
 		int got[6];
 
 		for (int i = 0; i < 5; i++) {

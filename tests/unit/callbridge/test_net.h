@@ -45,11 +45,12 @@ static void *fake_mmpd_run(void *arg)
 
 	for (;;) {
 		int c = accept(m->fd, NULL, NULL);
-		json_object *req = NULL, *reply = json_object_new_object(), *v;
+		json_object *req = NULL, *reply, *v;
 		const char *u = NULL, *p = NULL, *role = NULL;
 
 		if (c < 0)
 			break;
+		reply = json_object_new_object();
 		if (cv_ipc_read(c, &req) == 0) {
 			pthread_mutex_lock(&m->mu);
 			m->calls++;
