@@ -507,7 +507,8 @@ static const char *check_ns(struct cb_api *api, const struct cb_obj *o, char *co
 		if (r == NS_TAKEN)
 			return is_uri ? "duplicateCoSpaceUri" : "duplicateCoSpaceId";
 		if (r == NS_PAIR_TAKEN)
-			return is_uri ? "duplicateCoSpaceUriPasscode" : "duplicateCoSpaceIdPasscode";
+			return is_uri ? "duplicateCoSpaceUriPasscode"
+				      : "duplicateCoSpaceIdPasscode";
 	}
 	return NULL;
 }
@@ -1081,8 +1082,8 @@ static void handle_delete(struct cb_api *api, const struct cb_request *req,
 		return;
 	}
 	if (rt->o == &cb_obj_cospaces)
-		api->db->ops->find(api->db, &cb_obj_calls, field_of(&cb_obj_calls, "coSpace"), row.id,
-				   call_id);
+		api->db->ops->find(api->db, &cb_obj_calls, field_of(&cb_obj_calls, "coSpace"),
+				   row.id, call_id);
 	if (rt->o == &cb_obj_call_legs)
 		legs = 1;
 	else if (rt->o == &cb_obj_participants)
@@ -1118,7 +1119,8 @@ static void handle_bulk(struct cb_api *api, const struct cb_request *req, const 
 {
 	const struct cb_obj *po = &cb_obj_participants, *lo = &cb_obj_call_legs;
 	struct cb_form form, pform = { 0 }, lform = { 0 };
-	char **pv = xcalloc(po->nfields, sizeof(char *)), **lv = xcalloc(lo->nfields, sizeof(char *));
+	char **pv = xcalloc(po->nfields, sizeof(char *));
+	char **lv = xcalloc(lo->nfields, sizeof(char *));
 	bool *ps = xcalloc(po->nfields, sizeof(bool)), *ls = xcalloc(lo->nfields, sizeof(bool));
 	struct cb_row call;
 	struct route crt = { .o = &cb_obj_calls, .id = call_id };
@@ -1884,7 +1886,8 @@ int cb_api_participant_add(struct cb_api *api, const char *call_id, const char *
 			   const char *user, char ret_participant_id[37], char ret_leg_id[37])
 {
 	const struct cb_obj *po = &cb_obj_participants, *lo = &cb_obj_call_legs;
-	char **pv = xcalloc(po->nfields, sizeof(char *)), **lv = xcalloc(lo->nfields, sizeof(char *));
+	char **pv = xcalloc(po->nfields, sizeof(char *));
+	char **lv = xcalloc(lo->nfields, sizeof(char *));
 	char pid[CB_ID_LEN + 1], lid[CB_ID_LEN + 1];
 	struct cb_row call;
 	long legs;
