@@ -1065,6 +1065,43 @@ out:
 	cb_form_free(&form);
 }
 
+/* A deleted user is no longer a member of any space, nor its owner
+ * (the memberships and ownerId name the user by id without a foreign
+ * key: the user may come from LDAP in CMS). Inside the caller's
+ * transaction. */
+static int forget_user(struct cb_api *api, const char *user_id)
+{
+	const struct cb_obj *cu = &cb_obj_cospace_users, *cs = &cb_obj_cospaces;
+	int r = 0;
+
+	for (int pass = 0; pass < 2 && r == 0; pass++) {
+		const struct cb_obj *o = pass ? cs : cu;
+		int f = field_of(o, pass ? "ownerId" : "userId");
+		char **vals = xcalloc(o->nfields, sizeof(char *));
+		bool *set = xcalloc(o->nfields, sizeof(bool));
+
+		set[f] = true; /* ownerId unset */
+		while (r == 0) {
+			struct cb_query q;
+			struct cb_rows rows;
+
+			cb_query_init(&q);
+			q.eq_field = f;
+			q.eq_value = user_id;
+			q.limit = 100;
+			if ((r = api->db->ops->list(api->db, o, &q, &rows)) < 0 || rows.n == 0)
+				break;
+			for (size_t i = 0; i < rows.n && r == 0; i++)
+				r = pass ? api->db->ops->update(api->db, o, rows.rows[i].id, vals, set)
+					 : api->db->ops->remove(api->db, o, rows.rows[i].id);
+			cb_rows_free(&rows);
+		}
+		free(vals);
+		free(set);
+	}
+	return r;
+}
+
 static void handle_delete(struct cb_api *api, const struct cb_request *req,
 			  const struct route *rt, struct cb_response *resp)
 {
@@ -1092,7 +1129,9 @@ static void handle_delete(struct cb_api *api, const struct cb_request *req,
 		legs = count_eq(api, &cb_obj_call_legs, "call", row.id);
 	else if (call_id[0])
 		legs = count_eq(api, &cb_obj_call_legs, "call", call_id);
-	r = api->db->ops->remove(api->db, rt->o, row.id);
+	r = rt->o == &cb_obj_users ? forget_user(api, row.id) : 0;
+	if (r == 0)
+		r = api->db->ops->remove(api->db, rt->o, row.id);
 	if (r == 0)
 		r = api->db->ops->commit(api->db);
 	if (r < 0) {
