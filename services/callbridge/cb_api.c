@@ -1091,9 +1091,12 @@ static int forget_user(struct cb_api *api, const char *user_id)
 			q.limit = 100;
 			if ((r = api->db->ops->list(api->db, o, &q, &rows)) < 0 || rows.n == 0)
 				break;
-			for (size_t i = 0; i < rows.n && r == 0; i++)
-				r = pass ? api->db->ops->update(api->db, o, rows.rows[i].id, vals, set)
-					 : api->db->ops->remove(api->db, o, rows.rows[i].id);
+			for (size_t i = 0; i < rows.n && r == 0; i++) {
+				const char *id = rows.rows[i].id;
+
+				r = pass ? api->db->ops->update(api->db, o, id, vals, set)
+					 : api->db->ops->remove(api->db, o, id);
+			}
 			cb_rows_free(&rows);
 		}
 		free(vals);

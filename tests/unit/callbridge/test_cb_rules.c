@@ -109,7 +109,8 @@ int main(void)
 	is_int(request("PUT", p, NULL, "tenant=00000000-0000-4000-8000-000000000000"), 400,
 	       "a tenant (no tenants in this build)");
 	ok(strstr(body_out, "<tenantDoesNotExist/>") != NULL, "tenantDoesNotExist");
-	is_int(request("GET", "/coSpaces", "bogusFilter=1", NULL), 400, "an unknown list parameter");
+	is_int(request("GET", "/coSpaces", "bogusFilter=1", NULL), 400,
+	       "an unknown list parameter");
 	is_int(request("GET", "/coSpaces", "limit=500", NULL), 200, "limit over the cap");
 	is_int(request("POST", "/coSpaces/", NULL, "name=C&requireCallId=true"), 200,
 	       "requireCallId without callId");
@@ -120,8 +121,10 @@ int main(void)
 
 		ok(c && strspn(c + 8, "0123456789") == 9 && c[17] == '<', "a 9-digit callId");
 		c = strstr(body_out, "<secret>");
-		ok(c && strspn(c + 8, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-				      "-_") == 22 && c[30] == '<',
+		ok(c &&
+			   strspn(c + 8, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					 "abcdefghijklmnopqrstuvwxyz0123456789-_") == 22 &&
+			   c[30] == '<',
 		   "and a 22-character base64url secret");
 	}
 
