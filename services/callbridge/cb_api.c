@@ -507,7 +507,8 @@ static const char *check_ns(struct cb_api *api, const struct cb_obj *o, char *co
 		if (r == NS_TAKEN)
 			return is_uri ? "duplicateCoSpaceUri" : "duplicateCoSpaceId";
 		if (r == NS_PAIR_TAKEN)
-			return is_uri ? "duplicateCoSpaceUriPasscode" : "duplicateCoSpaceIdPasscode";
+			return is_uri ? "duplicateCoSpaceUriPasscode"
+				      : "duplicateCoSpaceIdPasscode";
 	}
 	return NULL;
 }
@@ -1064,6 +1065,46 @@ out:
 	cb_form_free(&form);
 }
 
+/* A deleted user is no longer a member of any space, nor its owner
+ * (the memberships and ownerId name the user by id without a foreign
+ * key: the user may come from LDAP in CMS). Inside the caller's
+ * transaction. */
+static int forget_user(struct cb_api *api, const char *user_id)
+{
+	const struct cb_obj *cu = &cb_obj_cospace_users, *cs = &cb_obj_cospaces;
+	int r = 0;
+
+	for (int pass = 0; pass < 2 && r == 0; pass++) {
+		const struct cb_obj *o = pass ? cs : cu;
+		int f = field_of(o, pass ? "ownerId" : "userId");
+		char **vals = xcalloc(o->nfields, sizeof(char *));
+		bool *set = xcalloc(o->nfields, sizeof(bool));
+
+		set[f] = true; /* ownerId unset */
+		while (r == 0) {
+			struct cb_query q;
+			struct cb_rows rows;
+
+			cb_query_init(&q);
+			q.eq_field = f;
+			q.eq_value = user_id;
+			q.limit = 100;
+			if ((r = api->db->ops->list(api->db, o, &q, &rows)) < 0 || rows.n == 0)
+				break;
+			for (size_t i = 0; i < rows.n && r == 0; i++) {
+				const char *id = rows.rows[i].id;
+
+				r = pass ? api->db->ops->update(api->db, o, id, vals, set)
+					 : api->db->ops->remove(api->db, o, id);
+			}
+			cb_rows_free(&rows);
+		}
+		free(vals);
+		free(set);
+	}
+	return r;
+}
+
 static void handle_delete(struct cb_api *api, const struct cb_request *req,
 			  const struct route *rt, struct cb_response *resp)
 {
@@ -1081,8 +1122,8 @@ static void handle_delete(struct cb_api *api, const struct cb_request *req,
 		return;
 	}
 	if (rt->o == &cb_obj_cospaces)
-		api->db->ops->find(api->db, &cb_obj_calls, field_of(&cb_obj_calls, "coSpace"), row.id,
-				   call_id);
+		api->db->ops->find(api->db, &cb_obj_calls, field_of(&cb_obj_calls, "coSpace"),
+				   row.id, call_id);
 	if (rt->o == &cb_obj_call_legs)
 		legs = 1;
 	else if (rt->o == &cb_obj_participants)
@@ -1091,7 +1132,9 @@ static void handle_delete(struct cb_api *api, const struct cb_request *req,
 		legs = count_eq(api, &cb_obj_call_legs, "call", row.id);
 	else if (call_id[0])
 		legs = count_eq(api, &cb_obj_call_legs, "call", call_id);
-	r = api->db->ops->remove(api->db, rt->o, row.id);
+	r = rt->o == &cb_obj_users ? forget_user(api, row.id) : 0;
+	if (r == 0)
+		r = api->db->ops->remove(api->db, rt->o, row.id);
 	if (r == 0)
 		r = api->db->ops->commit(api->db);
 	if (r < 0) {
@@ -1118,7 +1161,8 @@ static void handle_bulk(struct cb_api *api, const struct cb_request *req, const 
 {
 	const struct cb_obj *po = &cb_obj_participants, *lo = &cb_obj_call_legs;
 	struct cb_form form, pform = { 0 }, lform = { 0 };
-	char **pv = xcalloc(po->nfields, sizeof(char *)), **lv = xcalloc(lo->nfields, sizeof(char *));
+	char **pv = xcalloc(po->nfields, sizeof(char *));
+	char **lv = xcalloc(lo->nfields, sizeof(char *));
 	bool *ps = xcalloc(po->nfields, sizeof(bool)), *ls = xcalloc(lo->nfields, sizeof(bool));
 	struct cb_row call;
 	struct route crt = { .o = &cb_obj_calls, .id = call_id };
@@ -1884,7 +1928,8 @@ int cb_api_participant_add(struct cb_api *api, const char *call_id, const char *
 			   const char *user, char ret_participant_id[37], char ret_leg_id[37])
 {
 	const struct cb_obj *po = &cb_obj_participants, *lo = &cb_obj_call_legs;
-	char **pv = xcalloc(po->nfields, sizeof(char *)), **lv = xcalloc(lo->nfields, sizeof(char *));
+	char **pv = xcalloc(po->nfields, sizeof(char *));
+	char **lv = xcalloc(lo->nfields, sizeof(char *));
 	char pid[CB_ID_LEN + 1], lid[CB_ID_LEN + 1];
 	struct cb_row call;
 	long legs;

@@ -17,7 +17,8 @@ int cb_db_open(const char *location, struct cb_db **ret, char *err, size_t errle
 {
 	/* A database cluster (DESIGN.md 4) will be named by a PostgreSQL
 	 * connection URI; its back end is a later issue. */
-	if (strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0) {
+	if (strncmp(location, "postgresql://", 13) == 0 ||
+	    strncmp(location, "postgres://", 11) == 0) {
 		snprintf(err, errlen, "PostgreSQL stores are not in this build");
 		return -EPROTONOSUPPORT;
 	}

@@ -606,8 +606,8 @@ static void where(struct strbuf *sb, const struct cb_obj *o, const struct cb_que
 	}
 	if (q->filter && *q->filter) {
 		if (use_fts(o, q)) {
-			sb_printf(sb, "%sseq IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH ?)", and,
-				  o->table, o->table);
+			sb_printf(sb, "%sseq IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH ?)",
+				  and, o->table, o->table);
 		} else {
 			const char *or = "(";
 
