@@ -395,10 +395,10 @@ tap_is "$after" "$before" "nothing changed: every collection reads the same afte
 
 # --- the log store ---------------------------------------------------------------------------
 # Seed 003's words: `<addr>: API user "admin" created new participant <id>, ...`;
-# the same for a coSpace (the object's kind is our reading of the seed).
+# a coSpace is a "space" in the call bridge's words (services/callbridge/README.md).
 LOG=$CB_D/state/log/convene.log
-grep "API user \"$API_USER\" created new coSpace $SALES" "$LOG" | grep -q "$CB_PEER_ADDR: "
-tap_ok $? "the log store has: $CB_PEER_ADDR: API user \"$API_USER\" created new coSpace <id>" ||
+grep "API user \"$API_USER\" created new space $SALES" "$LOG" | grep -q "$CB_PEER_ADDR: "
+tap_ok $? "the log store has: $CB_PEER_ADDR: API user \"$API_USER\" created new space <id>" ||
 	tap_diag "$(grep -i 'api user' "$LOG" | tail -n 5)"
 leak=
 for s in "$API_PW" Xmpp.Secret.42 Aude.pw.123 Locky.pw.123 Appy.pw.123 wrong.Pw.1; do
