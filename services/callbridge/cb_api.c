@@ -112,6 +112,19 @@ static const char *user_of(const struct cb_request *req)
 	return req->user && *req->user ? req->user : "(unknown)";
 }
 
+/* seed 003: "172.19.233.174: API user "admin" created new participant
+ * ..." - the client's address first, when the HTTP layer gave it:
+ * "%s%sAPI user" with from_addr() and from_sep(). */
+static const char *from_addr(const struct cb_request *req)
+{
+	return req->from && *req->from ? req->from : "";
+}
+
+static const char *from_sep(const struct cb_request *req)
+{
+	return req->from && *req->from ? ": " : "";
+}
+
 /* The words of the log lines ("created new space ..."). */
 static const char *word_of(const struct cb_obj *o)
 {
@@ -494,7 +507,8 @@ static const char *check_ns(struct cb_api *api, const struct cb_obj *o, char *co
 		if (r == NS_TAKEN)
 			return is_uri ? "duplicateCoSpaceUri" : "duplicateCoSpaceId";
 		if (r == NS_PAIR_TAKEN)
-			return is_uri ? "duplicateCoSpaceUriPasscode" : "duplicateCoSpaceIdPasscode";
+			return is_uri ? "duplicateCoSpaceUriPasscode"
+				      : "duplicateCoSpaceIdPasscode";
 	}
 	return NULL;
 }
@@ -831,10 +845,11 @@ static void log_change(const struct cb_request *req, const char *verb, const str
 		const struct cb_obj *p = o == &cb_obj_participants ? &cb_obj_calls
 								    : &cb_obj_cospaces;
 
-		cv_info("API user \"%s\" %s %s %s, %s %s", user_of(req), verb, word_of(o), id,
-			word_of(p), rt->parent_id);
+		cv_info("%s%sAPI user \"%s\" %s %s %s, %s %s", from_addr(req), from_sep(req),
+			user_of(req), verb, word_of(o), id, word_of(p), rt->parent_id);
 	} else {
-		cv_info("API user \"%s\" %s %s %s", user_of(req), verb, word_of(o), id);
+		cv_info("%s%sAPI user \"%s\" %s %s %s", from_addr(req), from_sep(req), user_of(req),
+			verb, word_of(o), id);
 	}
 }
 
@@ -1038,7 +1053,8 @@ static void handle_modify(struct cb_api *api, const struct cb_request *req,
 	tx = false;
 	ok_empty(resp);
 	if (single)
-		cv_info("API user \"%s\" modified %s configuration", user_of(req), o->elem);
+		cv_info("%s%sAPI user \"%s\" modified %s configuration", from_addr(req),
+			from_sep(req), user_of(req), o->elem);
 	else
 		log_change(req, "modified", o, id, NULL);
 out:
@@ -1066,8 +1082,8 @@ static void handle_delete(struct cb_api *api, const struct cb_request *req,
 		return;
 	}
 	if (rt->o == &cb_obj_cospaces)
-		api->db->ops->find(api->db, &cb_obj_calls, field_of(&cb_obj_calls, "coSpace"), row.id,
-				   call_id);
+		api->db->ops->find(api->db, &cb_obj_calls, field_of(&cb_obj_calls, "coSpace"),
+				   row.id, call_id);
 	if (rt->o == &cb_obj_call_legs)
 		legs = 1;
 	else if (rt->o == &cb_obj_participants)
@@ -1103,7 +1119,8 @@ static void handle_bulk(struct cb_api *api, const struct cb_request *req, const 
 {
 	const struct cb_obj *po = &cb_obj_participants, *lo = &cb_obj_call_legs;
 	struct cb_form form, pform = { 0 }, lform = { 0 };
-	char **pv = xcalloc(po->nfields, sizeof(char *)), **lv = xcalloc(lo->nfields, sizeof(char *));
+	char **pv = xcalloc(po->nfields, sizeof(char *));
+	char **lv = xcalloc(lo->nfields, sizeof(char *));
 	bool *ps = xcalloc(po->nfields, sizeof(bool)), *ls = xcalloc(lo->nfields, sizeof(bool));
 	struct cb_row call;
 	struct route crt = { .o = &cb_obj_calls, .id = call_id };
@@ -1185,7 +1202,8 @@ static void handle_bulk(struct cb_api *api, const struct cb_request *req, const 
 	}
 	tx = false;
 	ok_empty(resp);
-	cv_info("API user \"%s\" modified all participants of call %s", user_of(req), call_id);
+	cv_info("%s%sAPI user \"%s\" modified all participants of call %s", from_addr(req),
+		from_sep(req), user_of(req), call_id);
 out:
 	if (tx)
 		api->db->ops->rollback(api->db);
@@ -1333,7 +1351,8 @@ static void handle_tracing(struct cb_api *api, const struct cb_request *req, boo
 				fail_db(resp, r);
 				goto out;
 			}
-			cv_info("API user \"%s\" set API tracing for %lu seconds", user_of(req),
+			cv_info("%s%sAPI user \"%s\" set API tracing for %lu seconds",
+				from_addr(req), from_sep(req), user_of(req),
 				*v ? n : 0);
 		}
 		ok_empty(resp);
@@ -1373,6 +1392,35 @@ static void handle_wb_status(struct cb_api *api, const char *id, struct cb_respo
 	cb_xml_close(&x, "webBridge");
 }
 
+/* GET /coSpaces/<id>/meetingEntryDetail (spec 2.1): how to join the
+ * space, its uri and callId. */
+static void handle_entry_detail(struct cb_api *api, const char *id, struct cb_response *resp)
+{
+	struct route rt = { .o = &cb_obj_cospaces, .id = id };
+	const struct cb_obj *o = &cb_obj_cospaces;
+	struct cb_row row;
+	struct cb_xml x;
+	const char *uri, *cid;
+
+	if (load(api, &rt, &row, resp) < 0)
+		return;
+	uri = row.vals[field_of(o, "uri")];
+	cid = row.vals[field_of(o, "callId")];
+	ok_empty(resp);
+	cb_xml_begin(&x, &resp->body);
+	if (!uri && !cid) {
+		cb_xml_empty(&x, "meetingEntryDetail", NULL, NULL);
+	} else {
+		cb_xml_open(&x, "meetingEntryDetail", NULL, NULL);
+		if (uri)
+			cb_xml_leaf(&x, "uri", uri);
+		if (cid)
+			cb_xml_leaf(&x, "callId", cid);
+		cb_xml_close(&x, "meetingEntryDetail");
+	}
+	cb_row_free(&row);
+}
+
 /* ---- routing ---- */
 
 static bool is(const char *seg, const char *name)
@@ -1397,6 +1445,22 @@ static void route_system(struct cb_api *api, const struct cb_request *req, char 
 			handle_status(api, resp);
 		else
 			method_not_allowed(resp);
+		return;
+	}
+	if (n == 2 && is(seg[1], "load")) {
+		/* spec 2.11: the media processing load; no media engine runs
+		 * in this build, so there is none. */
+		if (get) {
+			struct cb_xml x;
+
+			ok_empty(resp);
+			cb_xml_begin(&x, &resp->body);
+			cb_xml_open(&x, "load", NULL, NULL);
+			cb_xml_leaf(&x, "mediaProcessingLoad", "0");
+			cb_xml_close(&x, "load");
+		} else {
+			method_not_allowed(resp);
+		}
 		return;
 	}
 	if (n == 3 && is(seg[1], "configuration")) {
@@ -1531,6 +1595,13 @@ void cb_api_handle(struct cb_api *api, const struct cb_request *req, struct cb_r
 		struct cb_row prow;
 		struct route rt;
 
+		if (o == &cb_obj_cospaces && n == 3 && is(seg[2], "meetingEntryDetail")) {
+			if (get)
+				handle_entry_detail(api, seg[1], resp);
+			else
+				method_not_allowed(resp);
+			return;
+		}
 		if (o == &cb_obj_cospaces)
 			sub = cb_obj_find(seg[2], true);
 		else if ((o == &cb_obj_calls && (is(seg[2], "participants") ||
@@ -1660,7 +1731,7 @@ int cb_api_open(const char *db_path, const char *name, struct cb_api **ret, char
 	char *v = NULL;
 	int r;
 
-	r = cb_db_sqlite_open(db_path, &api->db, err, errlen);
+	r = cb_db_open(db_path, &api->db, err, errlen);
 	if (r < 0) {
 		free(api);
 		return r;
@@ -1815,7 +1886,8 @@ int cb_api_participant_add(struct cb_api *api, const char *call_id, const char *
 			   const char *user, char ret_participant_id[37], char ret_leg_id[37])
 {
 	const struct cb_obj *po = &cb_obj_participants, *lo = &cb_obj_call_legs;
-	char **pv = xcalloc(po->nfields, sizeof(char *)), **lv = xcalloc(lo->nfields, sizeof(char *));
+	char **pv = xcalloc(po->nfields, sizeof(char *));
+	char **lv = xcalloc(lo->nfields, sizeof(char *));
 	char pid[CB_ID_LEN + 1], lid[CB_ID_LEN + 1];
 	struct cb_row call;
 	long legs;

@@ -30,6 +30,8 @@ struct cb_request {
 	const char *body;   /* application/x-www-form-urlencoded, or NULL */
 	size_t body_len;
 	const char *user; /* the authenticated MMP user, for the log lines */
+	const char *from; /* the client's address as text, or NULL: log lines start
+			   * with "<from>: " as in seed 003 */
 };
 
 struct cb_response {

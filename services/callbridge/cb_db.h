@@ -83,6 +83,11 @@ struct cb_db {
 	const struct cb_db_ops *ops;
 };
 
+/* Opens the store at location: a file path (or ":memory:") is SQLite; a
+ * "postgresql://" URI names a PostgreSQL store (not in this build:
+ * -EPROTONOSUPPORT). The API opens its store through this only. */
+int cb_db_open(const char *location, struct cb_db **ret, char *err, size_t errlen);
+
 /* Opens (creates, migrates to CB_DB_SCHEMA_VERSION) the SQLite store at
  * path (":memory:" for a private one). err gets a sentence on failure. */
 int cb_db_sqlite_open(const char *path, struct cb_db **ret, char *err, size_t errlen);

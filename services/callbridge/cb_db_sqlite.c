@@ -56,39 +56,6 @@ static sqlite3 *H(struct cb_db *db)
 	return ((struct cb_db_sqlite *)db)->h;
 }
 
-void cb_row_init(struct cb_row *row, const struct cb_obj *o)
-{
-	row->id[0] = '\0';
-	row->n = o->nfields;
-	row->vals = xcalloc(o->nfields ? o->nfields : 1, sizeof(char *));
-}
-
-void cb_row_free(struct cb_row *row)
-{
-	if (!row->vals)
-		return;
-	for (size_t i = 0; i < row->n; i++)
-		free(row->vals[i]);
-	free(row->vals);
-	row->vals = NULL;
-}
-
-void cb_rows_free(struct cb_rows *rows)
-{
-	for (size_t i = 0; i < rows->n; i++)
-		cb_row_free(&rows->rows[i]);
-	free(rows->rows);
-	rows->rows = NULL;
-	rows->n = 0;
-}
-
-void cb_query_init(struct cb_query *q)
-{
-	memset(q, 0, sizeof(*q));
-	q->eq_field = -1;
-	q->limit = 20;
-}
-
 static bool stored(const struct cb_field *f)
 {
 	return !(f->flags & CB_F_NOCOL);
@@ -639,8 +606,8 @@ static void where(struct strbuf *sb, const struct cb_obj *o, const struct cb_que
 	}
 	if (q->filter && *q->filter) {
 		if (use_fts(o, q)) {
-			sb_printf(sb, "%sseq IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH ?)", and,
-				  o->table, o->table);
+			sb_printf(sb, "%sseq IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH ?)",
+				  and, o->table, o->table);
 		} else {
 			const char *or = "(";
 

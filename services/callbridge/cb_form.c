@@ -80,7 +80,8 @@ static int decode(const char *s, size_t n, char **ret, const char **why)
 		if (c == '%') {
 			int hi, lo;
 
-			if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0) {
+			if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0) {
 				*why = "badEscape";
 				goto bad;
 			}

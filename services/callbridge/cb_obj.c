@@ -348,7 +348,7 @@ static const struct cb_field cluster_fields[] = {
 
 #define OBJ(var, c, e, t, fl, f, al)                                                               \
 	const struct cb_obj var = { .coll = c, .elem = e, .table = t,                              \
-				    .missing = e "DoesNotExist", .alias = al, .flags = fl,          \
+				    .missing = e "DoesNotExist", .alias = al, .flags = fl,      \
 				    .fields = f, .nfields = N(f) }
 
 OBJ(cb_obj_cospaces, "coSpaces", "coSpace", "cospaces", 0, cospace_fields, NULL);
@@ -589,7 +589,8 @@ int cb_field_check(const struct cb_field *f, const char *v, const char **ret_err
 			*ret_error = "valueTooLong";
 			return -EINVAL;
 		}
-		if (check_url(v, "https", true, &port) == 0 || check_url(v, "http", true, &port) == 0)
+		if (check_url(v, "https", true, &port) == 0 ||
+		    check_url(v, "http", true, &port) == 0)
 			return 0;
 		return -EINVAL;
 	case CB_T_C2W:

@@ -261,7 +261,8 @@ static void kill_durability(void)
 			const char *nm = rows.rows[i].vals[cb_obj_field(&cb_obj_cospaces, "name")];
 			const char *uri = rows.rows[i].vals[cb_obj_field(&cb_obj_cospaces, "uri")];
 
-			if (!nm || !uri || strncmp(nm, "k ", 2) != 0 || strcmp(nm + 2, uri + 2) != 0)
+			if (!nm || !uri || strncmp(nm, "k ", 2) != 0 ||
+			    strcmp(nm + 2, uri + 2) != 0)
 				torn++;
 		}
 		is_int(torn, 0, "no space half-written");
@@ -494,8 +495,10 @@ int main(void)
 	is_str(s, "0", "version 1 has no FTS table");
 	free(s);
 	/* A table made before a field existed. */
-	ok(sqlite3_exec(cb_db_sqlite_handle(db), "ALTER TABLE cospaces DROP COLUMN meetingScheduler",
-			NULL, NULL, NULL) == SQLITE_OK, "drop a column as an older build had it");
+	ok(sqlite3_exec(cb_db_sqlite_handle(db),
+			"ALTER TABLE cospaces DROP COLUMN meetingScheduler", NULL, NULL,
+			NULL) == SQLITE_OK,
+	   "drop a column as an older build had it");
 	cb_db_close(db);
 	r = cb_db_sqlite_open(path, &db, err, sizeof(err));
 	ok(r == 0, "open migrates (%s)", r ? err : "ok");
@@ -515,6 +518,14 @@ int main(void)
 	is_int(r, -EPROTO, "a newer schema is refused: %s", err);
 
 	kill_durability();
+
+	{
+		struct cb_db *pg = NULL;
+
+		is_int(cb_db_open("postgresql://db.example.com/cms", &pg, err, sizeof(err)),
+		       -EPROTONOSUPPORT, "a PostgreSQL location is refused clearly: %s", err);
+		ok(pg == NULL, "and nothing is opened");
+	}
 
 	{
 		char *cmd = xasprintf("rm -rf %s", dir);

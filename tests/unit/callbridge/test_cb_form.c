@@ -36,8 +36,10 @@ int main(void)
 	struct strbuf sb = STRBUF_INIT;
 
 	/* The spec 2.1 create body. */
-	ok(parse("name=Johnny%20Appleseed%20Space&uri=johnny.space&requireCallId=true&passcode=4711",
-		 0, &f) == 0, "spec 2.1 body parses");
+	ok(parse("name=Johnny%20Appleseed%20Space&uri=johnny.space&requireCallId=true"
+		 "&passcode=4711",
+		 0, &f) == 0,
+	   "spec 2.1 body parses");
 	is_int(f.n, 4, "four pairs");
 	is_str(cb_form_get(&f, "name"), "Johnny Appleseed Space", "%%20 decodes");
 	is_str(cb_form_get(&f, "passcode"), "4711", "passcode");
