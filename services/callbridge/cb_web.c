@@ -200,6 +200,7 @@ static void api_run(struct cb_web *w, struct cv_http_req *req, const char *user)
 	creq.body = blen ? body : NULL;
 	creq.body_len = blen;
 	creq.user = user;
+	creq.from = cv_http_peer(req); /* "<address>: API user ..." (seed 003) */
 	cb_response_init(&resp);
 	cb_api_handle(w->api, &creq, &resp);
 	if (trace) {
