@@ -228,24 +228,12 @@ static void random_hex(char out[65])
 
 static struct session *session_find(struct cb_admin *a, struct cv_http_req *req)
 {
-	const char *cookie = cv_http_header(req, "Cookie"), *p;
 	char id[65];
 	struct session *found = NULL;
 	time_t now = time(NULL);
 
-	if (!cookie)
+	if (cb_web_session_cookie(cv_http_header(req, "Cookie"), id) < 0)
 		return NULL;
-	for (p = cookie; (p = strstr(p, "cvsession=")); p += 10) {
-		if (p == cookie || p[-1] == ' ' || p[-1] == ';')
-			break;
-	}
-	if (!p)
-		return NULL;
-	p += 10;
-	if (strspn(p, "0123456789abcdef") != 64)
-		return NULL;
-	memcpy(id, p, 64);
-	id[64] = '\0';
 	for (int i = 0; i < CB_ADMIN_SESSIONS; i++) {
 		struct session *s = &a->s[i];
 
@@ -289,22 +277,8 @@ static struct session *session_new(struct cb_admin *a, const char *user, const c
  * the scheme of the listener and the Host the browser asked for. */
 static bool same_origin(struct cv_http_req *req)
 {
-	const char *host = cv_http_header(req, "Host");
-	const char *origin = cv_http_header(req, "Origin");
-	const char *referer = cv_http_header(req, "Referer");
-	char want[300];
-	size_t n;
-
-	if (!host || strlen(host) > 256)
-		return false;
-	n = (size_t)snprintf(want, sizeof(want), "%s://%s", cv_http_req_tls(req) ? "https" : "http",
-			     host);
-	if (origin && strcasecmp(origin, want) != 0)
-		return false;
-	if (referer &&
-	    (strncasecmp(referer, want, n) != 0 || (referer[n] != '/' && referer[n] != '\0')))
-		return false;
-	return true;
+	return cb_web_same_origin(cv_http_req_tls(req), cv_http_header(req, "Host"),
+				  cv_http_header(req, "Origin"), cv_http_header(req, "Referer"));
 }
 
 static bool csrf_ok(struct cv_http_req *req, const struct session *s)

@@ -361,6 +361,42 @@ int main(void)
 		   "bad Authorization headers refused");
 	}
 
+	/* The listener's own parsers (cb_webparse.c). */
+	{
+		struct lines ls = { 0 };
+		const char *b = "pass%77ord=Clear1&Shared+Secret=Clear2&x=1";
+		char id[65];
+		const char *hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+		char c[200];
+		struct strbuf big = STRBUF_INIT;
+
+		cb_web_trace_body(b, strlen(b), collect, &ls);
+		ok(ls.n == 3 && !strcmp(ls.l[0], "pass%77ord=********&") &&
+			   !strcmp(ls.l[1], "Shared+Secret=********&"),
+		   "keys are judged decoded: pass%%77ord and Shared+Secret masked");
+		snprintf(c, sizeof(c), "theme=dark; xcvsession=%s; cvsession=%s", hex, hex);
+		ok(cb_web_session_cookie(c, id) == 0 && !strcmp(id, hex),
+		   "cookie: cvsession found after another one ending so");
+		snprintf(c, sizeof(c), "xcvsession=%s", hex);
+		ok(cb_web_session_cookie(c, id) == -ENOENT, "cookie: xcvsession is not cvsession");
+		ok(cb_web_session_cookie("cvsession=ABC", id) == -EINVAL,
+		   "cookie: a malformed id refused");
+		sb_printf(&big, "cvsession=%s; ", hex);
+		while (big.len <= CB_WEB_COOKIE_MAX)
+			sb_puts(&big, "pad=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; ");
+		ok(cb_web_session_cookie(big.buf, id) == -EINVAL, "cookie: over 4 KiB refused");
+		sb_free(&big);
+		ok(cb_web_same_origin(true, "cb.example", "https://cb.example",
+				      "https://cb.example/config") &&
+			   cb_web_same_origin(false, "127.0.0.1:80", NULL, NULL),
+		   "origin: same origin, or none sent");
+		ok(!cb_web_same_origin(true, "cb.example", "http://cb.example", NULL) &&
+			   !cb_web_same_origin(true, "cb.example", NULL, "https://cb.example.evil/") &&
+			   !cb_web_same_origin(true, "cb.example", "null", NULL) &&
+			   !cb_web_same_origin(true, NULL, NULL, NULL),
+		   "origin: other scheme, a longer host, null, no Host: refused");
+	}
+
 	if (!mkdtemp(dir) || fake_mmpd_start(&m, users) < 0) {
 		printf("1..0 # SKIP cannot make a temporary directory or start the fake mmpd\n");
 		return 0;
