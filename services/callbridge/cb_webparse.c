@@ -179,9 +179,9 @@ bool cb_web_same_origin(bool tls, const char *host, const char *origin, const ch
 	n = (size_t)snprintf(want, sizeof(want), "%s://%s", tls ? "https" : "http", host);
 	if (origin && strcasecmp(origin, want) != 0)
 		return false;
-	if (referer && (strnlen(referer, CB_WEB_REFERER_MAX + 1) > CB_WEB_REFERER_MAX ||
-			strncasecmp(referer, want, n) != 0 ||
-			(referer[n] != '/' && referer[n] != '\0')))
+	if (referer &&
+	    (strnlen(referer, CB_WEB_REFERER_MAX + 1) > CB_WEB_REFERER_MAX ||
+	     strncasecmp(referer, want, n) != 0 || (referer[n] != '/' && referer[n] != '\0')))
 		return false;
 	return true;
 }

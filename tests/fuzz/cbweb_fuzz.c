@@ -157,7 +157,8 @@ static void check_mask(const char *body, size_t len)
 		abort();
 	/* Walk both, piece by piece. */
 	for (;;) {
-		const char *a = memchr(p, '&', (size_t)(end - p)), *b = memchr(q, '&', (size_t)(qend - q));
+		const char *a = memchr(p, '&', (size_t)(end - p));
+		const char *b = memchr(q, '&', (size_t)(qend - q));
 		size_t pl = (size_t)((a ? a : end) - p), ql = (size_t)((b ? b : qend) - q);
 		const char *eq = memchr(p, '=', pl);
 
