@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "certs/tls.h"
 #include "lib/file.h"
@@ -31,9 +32,20 @@ struct http_hdr {
 	struct http_hdr *next;
 };
 
+/* One connection, from MHD_CONNECTION_NOTIFY_STARTED to _CLOSED: its
+ * deadline for the current request's head or body (see check_deadlines). */
+struct http_conn {
+	struct cv_http_server *srv;
+	int fd;
+	uint64_t deadline; /* uv_now() ms; 0: none (idle between bytes is MHD's) */
+	bool ended;	   /* shut down by the deadline */
+	struct http_conn *prev, *next;
+};
+
 struct cv_http_req {
 	struct cv_http_server *srv;
 	struct MHD_Connection *conn;
+	struct http_conn *hc; /* NULL if MHD gave no socket context */
 	char *method;
 	char *path;
 	char *query;
@@ -62,7 +74,8 @@ struct cv_http_server {
 	char *key_pem, *cert_pem, *priority;
 	uv_loop_t *loop;
 	uv_poll_t poll;
-	uv_timer_t timer;
+	uv_timer_t timer; /* MHD's timeouts and our deadlines, whichever is first */
+	struct http_conn *conns;
 	int nhandles; /* handles still to close before srv is freed */
 	bool started, stopping;
 	struct cv_http_req *waiting; /* suspended requests */
@@ -76,6 +89,8 @@ void cv_http_config_init(struct cv_http_config *cfg)
 	cfg->idle_timeout_s = CV_HTTP_IDLE_TIMEOUT_S;
 	cfg->header_max = CV_HTTP_HEADER_MAX;
 	cfg->body_max = CV_HTTP_BODY_MAX;
+	cfg->head_timeout_s = CV_HTTP_HEAD_TIMEOUT_S;
+	cfg->body_timeout_s = CV_HTTP_BODY_TIMEOUT_S;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -121,6 +136,117 @@ static void wait_unlink(struct cv_http_req *req)
 	req->suspended = false;
 }
 
+/* --- deadlines ---
+ *
+ * MHD's connection timeout is an idle timeout: 0.9.75 restarts it on every
+ * byte, so a client trickling a header byte a second (slowloris) would hold
+ * its connection, and one of the per-address slots, for ever. So each
+ * connection also has a deadline for the phase it is in:
+ *
+ *   head: the TLS handshake and the whole request line and headers must be
+ *         in within head_timeout_s of the connection's start, or of the end
+ *         of its previous request (so a kept-alive connection idles at most
+ *         that long between requests);
+ *   body: the whole body within body_timeout_s of the end of the head;
+ *   none: while the owner works on the request (its time, not the
+ *         client's) and while the answer goes out (MHD's idle timeout
+ *         covers a client that stops reading).
+ *
+ * An overdue connection is shut down (shutdown(2), not close: the
+ * descriptor stays MHD's): its socket turns readable with an end of file,
+ * MHD reads it in its next run, closes the connection and frees its state
+ * through the usual callbacks. The deadlines are checked after every MHD
+ * run and the loop timer is armed for the earliest one. */
+
+static uint64_t now_ms(const struct cv_http_server *srv)
+{
+	return srv->loop ? uv_now(srv->loop) : 0;
+}
+
+static void conn_deadline(struct http_conn *hc, unsigned seconds)
+{
+	if (!hc)
+		return;
+	hc->deadline = seconds ? now_ms(hc->srv) + seconds * 1000ULL : 0;
+}
+
+static struct http_conn *conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: a connection is accepted (before any TLS
+ * handshake) or gone. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct cv_http_server *srv = cls;
+	struct http_conn *hc = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		if (!ci)
+			return; /* no descriptor to end it by: MHD's idle timeout only */
+		hc = xcalloc(1, sizeof(*hc));
+		hc->srv = srv;
+		hc->fd = ci->connect_fd;
+		conn_deadline(hc, srv->cfg.head_timeout_s);
+		hc->next = srv->conns;
+		if (srv->conns)
+			srv->conns->prev = hc;
+		srv->conns = hc;
+		*socket_context = hc;
+		return;
+	}
+	if (code != MHD_CONNECTION_NOTIFY_CLOSED || !hc)
+		return;
+	if (hc->prev)
+		hc->prev->next = hc->next;
+	else
+		srv->conns = hc->next;
+	if (hc->next)
+		hc->next->prev = hc->prev;
+	free(hc);
+	*socket_context = NULL;
+}
+
+/* Shuts down the overdue connections; returns how many. */
+static int end_overdue(struct cv_http_server *srv)
+{
+	uint64_t now = now_ms(srv);
+	int n = 0;
+
+	for (struct http_conn *hc = srv->conns; hc; hc = hc->next) {
+		if (hc->ended || !hc->deadline || hc->deadline > now)
+			continue;
+		hc->ended = true;
+		if (shutdown(hc->fd, SHUT_RDWR) == 0)
+			n++;
+	}
+	if (n)
+		cv_debug("http: %d connection%s closed: request not complete in time", n,
+			 n == 1 ? "" : "s");
+	return n;
+}
+
+/* Milliseconds to the earliest deadline, or -1 when none. */
+static int64_t next_deadline(const struct cv_http_server *srv)
+{
+	uint64_t now = now_ms(srv), first = 0;
+
+	for (const struct http_conn *hc = srv->conns; hc; hc = hc->next)
+		if (!hc->ended && hc->deadline && (!first || hc->deadline < first))
+			first = hc->deadline;
+	if (!first)
+		return -1;
+	return first > now ? (int64_t)(first - now) : 0;
+}
+
 /* MHD_OPTION_URI_LOG_CALLBACK: the first sight of a request, with its URI
  * as sent (MHD decodes the one it passes to the handler, and keeps no raw
  * query string). The request state is born here. */
@@ -133,6 +259,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 
 	req->srv = srv;
 	req->conn = conn;
+	req->hc = conn_of(conn);
 	req->raw_uri_len = strlen(uri);
 	req->path = q ? xstrndup(uri, (size_t)(q - uri)) : xstrdup(uri);
 	req->query = q ? xstrdup(q + 1) : NULL;
@@ -156,11 +283,12 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct cv_http_server *srv = cls;
 	struct cv_http_req *req = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	/* The next request on this connection has a new head deadline. */
+	conn_deadline(conn_of(conn), srv->cfg.head_timeout_s);
 	if (!req)
 		return;
 	wait_unlink(req);
@@ -232,6 +360,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		const char *cl;
 
 		req->method = xstrdup(method);
+		conn_deadline(req->hc, srv->cfg.body_timeout_s);
 		MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &n);
 		if (n > srv->cfg.header_max)
 			return queue_error(req, 431);
@@ -264,6 +393,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	if (req->dispatched)
 		return MHD_YES; /* resumed without an answer: cannot happen */
 	req->dispatched = true;
+	/* The whole request is in: the time from here on is ours. */
+	conn_deadline(req->hc, 0);
 	srv->ops.on_request(req, srv->arg);
 	if (req->answered)
 		return queue(req);
@@ -284,10 +415,23 @@ static void run_mhd(struct cv_http_server *srv)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
 
+	int64_t dl;
+	bool have;
+
 	if (srv->stopping || !srv->mhd)
 		return;
 	MHD_run(srv->mhd);
-	if (MHD_get_timeout(srv->mhd, &ms) == MHD_YES) {
+	/* Overdue connections: shut down, then one more run so that MHD reads
+	 * their end of file and lets them go now. */
+	if (end_overdue(srv))
+		MHD_run(srv->mhd);
+	have = MHD_get_timeout(srv->mhd, &ms) == MHD_YES;
+	dl = next_deadline(srv);
+	if (dl >= 0 && (!have || (uint64_t)dl < ms)) {
+		ms = (MHD_UNSIGNED_LONG_LONG)dl;
+		have = true;
+	}
+	if (have) {
 		if (ms > 3600 * 1000ULL)
 			ms = 3600 * 1000ULL;
 		uv_timer_start(&srv->timer, on_timer, (uint64_t)ms, 0);
@@ -390,6 +534,10 @@ int cv_http_bind(const struct cv_http_config *cfg, const struct cv_http_ops *ops
 		srv->cfg.header_max = CV_HTTP_HEADER_MAX;
 	if (!srv->cfg.body_max)
 		srv->cfg.body_max = CV_HTTP_BODY_MAX;
+	if (!srv->cfg.head_timeout_s)
+		srv->cfg.head_timeout_s = CV_HTTP_HEAD_TIMEOUT_S;
+	if (!srv->cfg.body_timeout_s)
+		srv->cfg.body_timeout_s = CV_HTTP_BODY_TIMEOUT_S;
 	srv->cfg.tls = NULL;
 	srv->ops = *ops;
 	srv->arg = arg;
@@ -421,6 +569,8 @@ int cv_http_bind(const struct cv_http_config *cfg, const struct cv_http_ops *ops
 					  (intptr_t)(srv->cfg.header_max + 16 * 1024), NULL };
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv };
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
+					  srv };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection,
 					  srv };
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, srv };
 	if (srv->tls) {
@@ -502,6 +652,13 @@ void cv_http_stop(struct cv_http_server *srv)
 		MHD_run(srv->mhd);
 		MHD_stop_daemon(srv->mhd);
 		srv->mhd = NULL;
+	}
+	/* MHD told us of every close; nothing should be left. */
+	while (srv->conns) {
+		struct http_conn *hc = srv->conns;
+
+		srv->conns = hc->next;
+		free(hc);
 	}
 	srv->stopping = true;
 	if (!srv->started) {

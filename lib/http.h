@@ -18,6 +18,11 @@
  * Limits (the defaults are the Web Admin listener's, DESIGN.md section 7):
  * 256 connections, 32 per source address, 30 s idle timeout, 16 KiB of
  * request line and headers (431 beyond), 64 KiB of body (413 beyond).
+ * Deadlines, which bytes trickling in do not restart (slowloris): the TLS
+ * handshake and the request head within 10 s of the connection's start or
+ * of the end of its previous request (so a kept-alive connection idles at
+ * most 10 s), the body within 30 s of the head; an overdue connection is
+ * closed without an answer.
  *
  * Ownership: the server owns every struct cv_http_req; a request stays
  * valid from on_request until cv_http_respond() returns (or, for a request
@@ -52,6 +57,8 @@ struct cv_http_config {
 	unsigned idle_timeout_s;	 /* 0: 30 */
 	size_t header_max;		 /* 0: 16 KiB (request line and headers) */
 	size_t body_max;		 /* 0: 64 KiB */
+	unsigned head_timeout_s;	 /* 0: 10 (handshake, request line, headers) */
+	unsigned body_timeout_s;	 /* 0: 30 (the whole body, from the head's end) */
 };
 
 #define CV_HTTP_MAX_CONNS 256
@@ -59,6 +66,8 @@ struct cv_http_config {
 #define CV_HTTP_IDLE_TIMEOUT_S 30
 #define CV_HTTP_HEADER_MAX (16 * 1024)
 #define CV_HTTP_BODY_MAX (64 * 1024)
+#define CV_HTTP_HEAD_TIMEOUT_S 10
+#define CV_HTTP_BODY_TIMEOUT_S 30
 
 void cv_http_config_init(struct cv_http_config *cfg);
 

@@ -228,24 +228,12 @@ static void random_hex(char out[65])
 
 static struct session *session_find(struct cb_admin *a, struct cv_http_req *req)
 {
-	const char *cookie = cv_http_header(req, "Cookie"), *p;
 	char id[65];
 	struct session *found = NULL;
 	time_t now = time(NULL);
 
-	if (!cookie)
+	if (cb_web_session_cookie(cv_http_header(req, "Cookie"), id) < 0)
 		return NULL;
-	for (p = cookie; (p = strstr(p, "cvsession=")); p += 10) {
-		if (p == cookie || p[-1] == ' ' || p[-1] == ';')
-			break;
-	}
-	if (!p)
-		return NULL;
-	p += 10;
-	if (strspn(p, "0123456789abcdef") != 64)
-		return NULL;
-	memcpy(id, p, 64);
-	id[64] = '\0';
 	for (int i = 0; i < CB_ADMIN_SESSIONS; i++) {
 		struct session *s = &a->s[i];
 
@@ -289,22 +277,8 @@ static struct session *session_new(struct cb_admin *a, const char *user, const c
  * the scheme of the listener and the Host the browser asked for. */
 static bool same_origin(struct cv_http_req *req)
 {
-	const char *host = cv_http_header(req, "Host");
-	const char *origin = cv_http_header(req, "Origin");
-	const char *referer = cv_http_header(req, "Referer");
-	char want[300];
-	size_t n;
-
-	if (!host || strlen(host) > 256)
-		return false;
-	n = (size_t)snprintf(want, sizeof(want), "%s://%s", cv_http_req_tls(req) ? "https" : "http",
-			     host);
-	if (origin && strcasecmp(origin, want) != 0)
-		return false;
-	if (referer &&
-	    (strncasecmp(referer, want, n) != 0 || (referer[n] != '/' && referer[n] != '\0')))
-		return false;
-	return true;
+	return cb_web_same_origin(cv_http_req_tls(req), cv_http_header(req, "Host"),
+				  cv_http_header(req, "Origin"), cv_http_header(req, "Referer"));
 }
 
 static bool csrf_ok(struct cv_http_req *req, const struct session *s)
@@ -322,13 +296,16 @@ static bool csrf_ok(struct cv_http_req *req, const struct session *s)
 
 /* --- the API through the core --- */
 
-static void api_call(struct cb_web *w, const struct session *s, const char *method,
-		     const char *path, const char *query, const char *body,
+/* The Web Admin user's address (req) starts the core's log lines, as an
+ * API client's does. */
+static void api_call(struct cb_web *w, struct cv_http_req *req, const struct session *s,
+		     const char *method, const char *path, const char *query, const char *body,
 		     struct cb_response *resp)
 {
 	struct cb_request r = {
 		.method = method, .path = path, .query = query, .body = body,
 		.body_len = body ? strlen(body) : 0, .user = s ? s->user : "webadmin",
+		.from = cv_http_peer(req),
 	};
 
 	cb_response_init(resp);
@@ -535,7 +512,7 @@ static void page_status(struct cb_web *w, struct cv_http_req *req, const struct 
 	sb_printf(&sb, "<tr><th>Software version</th><td id=\"version\">%s</td></tr>",
 		  PACKAGE_VERSION);
 	sb_puts(&sb, "<tr><th>Call bridge</th><td id=\"callbridge\">running</td></tr>");
-	api_call(w, s, "GET", "/calls", "limit=1", NULL, &resp);
+	api_call(w, req, s, "GET", "/calls", "limit=1", NULL, &resp);
 	x = resp.status == 200 ? xparse(resp.body.buf ? resp.body.buf : "", resp.body.len) : NULL;
 	sb_puts(&sb, "<tr><th>Active calls</th><td id=\"calls\">");
 	esc(&sb, x && x->total ? x->total : "unknown");
@@ -544,7 +521,7 @@ static void page_status(struct cb_web *w, struct cv_http_req *req, const struct 
 	cb_response_free(&resp);
 
 	sb_puts(&sb, "<h2>Web bridges</h2>\n");
-	api_call(w, s, "GET", "/webBridges", NULL, NULL, &resp);
+	api_call(w, req, s, "GET", "/webBridges", NULL, NULL, &resp);
 	x = resp.status == 200 ? xparse(resp.body.buf ? resp.body.buf : "", resp.body.len) : NULL;
 	if (!x || !x->child) {
 		sb_puts(&sb, "<p id=\"webbridges\">No web bridges configured</p>\n");
@@ -557,7 +534,7 @@ static void page_status(struct cb_web *w, struct cv_http_req *req, const struct 
 			char *path = xasprintf("/webBridges/%s/status", c->id ? c->id : "");
 			const char *txt;
 
-			api_call(w, s, "GET", path, NULL, NULL, &st);
+			api_call(w, req, s, "GET", path, NULL, NULL, &st);
 			sx = st.status == 200 ? xparse(st.body.buf ? st.body.buf : "", st.body.len)
 					      : NULL;
 			txt = xchild_text(sx, "status");
@@ -579,7 +556,10 @@ static void page_status(struct cb_web *w, struct cv_http_req *req, const struct 
 	send_page(req, 200, &sb);
 }
 
+/* The form's field names, and the API's (spec 2.10) for each: the page
+ * says "Server address" as CMS's does; the API calls it an override. */
 static const char *const xmpp_fields[] = { "uniqueName", "domain", "serverAddress", NULL };
+static const char *const xmpp_api_fields[] = { "uniqueName", "domain", "serverAddressOverride" };
 static const char *const xmpp_labels[] = { "Unique Call Bridge name", "Domain",
 					   "Server address" };
 
@@ -595,13 +575,13 @@ static void page_general(struct cb_web *w, struct cv_http_req *req, const struct
 		api_error(&sb, err);
 	if (saved)
 		sb_puts(&sb, "<p class=\"ok\" id=\"saved\">Saved</p>\n");
-	api_call(w, s, "GET", "/system/configuration/xmpp", NULL, NULL, &resp);
+	api_call(w, req, s, "GET", "/system/configuration/xmpp", NULL, NULL, &resp);
 	x = resp.status == 200 ? xparse(resp.body.buf ? resp.body.buf : "", resp.body.len) : NULL;
 	sb_puts(&sb, "<h2>XMPP server settings</h2><form method=\"post\" "
 		     "action=\"/config/general\">");
 	csrf_field(&sb, s);
 	for (int i = 0; xmpp_fields[i]; i++) {
-		const char *v = xchild_text(x, xmpp_fields[i]);
+		const char *v = xchild_text(x, xmpp_api_fields[i]);
 
 		sb_printf(&sb, "<p><label for=\"%s\">%s</label><input id=\"%s\" name=\"%s\" "
 			       "value=\"",
@@ -633,7 +613,7 @@ static void post_general(struct cb_web *w, struct cv_http_req *req, const struct
 		if (r < 0)
 			goto bad;
 		if (r == 1)
-			form_put(&form, xmpp_fields[i], v);
+			form_put(&form, xmpp_api_fields[i], v);
 	}
 	{
 		int r = cb_form_value(body, blen, "sharedSecret", v, sizeof(v));
@@ -644,7 +624,7 @@ static void post_general(struct cb_web *w, struct cv_http_req *req, const struct
 			form_put(&form, "sharedSecret", v);
 		explicit_bzero(v, sizeof(v));
 	}
-	api_call(w, s, "PUT", "/system/configuration/xmpp", NULL, sb_str(&form), &resp);
+	api_call(w, req, s, "PUT", "/system/configuration/xmpp", NULL, sb_str(&form), &resp);
 	if (form.buf)
 		explicit_bzero(form.buf, form.len);
 	sb_free(&form);
@@ -731,7 +711,7 @@ static void page_api(struct cb_web *w, struct cv_http_req *req, const struct ses
 	}
 	sb_puts(&sb, "</p>\n");
 	if (obj) {
-		api_call(w, s, "GET", obj, NULL, NULL, &resp);
+		api_call(w, req, s, "GET", obj, NULL, NULL, &resp);
 		sb_puts(&sb, "<h2>/api/v1");
 		esc(&sb, obj);
 		sb_puts(&sb, "</h2>\n");
@@ -755,7 +735,7 @@ static void page_api(struct cb_web *w, struct cv_http_req *req, const struct ses
 	} else if (coll) {
 		char *q = xasprintf("offset=%s&limit=20", offset ? offset : "0");
 
-		api_call(w, s, "GET", coll, q, NULL, &resp);
+		api_call(w, req, s, "GET", coll, q, NULL, &resp);
 		free(q);
 		sb_puts(&sb, "<h2>/api/v1");
 		esc(&sb, coll);
@@ -871,13 +851,13 @@ static void post_api(struct cb_web *w, struct cv_http_req *req, const struct ses
 		}
 		if (extra_lines(extra, &form) < 0)
 			goto bad;
-		api_call(w, s, "PUT", path, NULL, sb_str(&form), &resp);
+		api_call(w, req, s, "PUT", path, NULL, sb_str(&form), &resp);
 		page_api(w, req, s, NULL, path, NULL, resp.status == 200 ? NULL : &resp,
 			 resp.status == 200 ? "Saved" : NULL);
 	} else if (!strcmp(action, "create")) {
 		if (extra_lines(extra, &form) < 0)
 			goto bad;
-		api_call(w, s, "POST", path, NULL, sb_str(&form), &resp);
+		api_call(w, req, s, "POST", path, NULL, sb_str(&form), &resp);
 		if (resp.status == 200 && !strncmp(resp.location, "/api/v1/", 8))
 			page_api(w, req, s, NULL, resp.location + 7, NULL, NULL, "Created");
 		else
@@ -887,7 +867,7 @@ static void post_api(struct cb_web *w, struct cv_http_req *req, const struct ses
 		char coll[256];
 		char *slash;
 
-		api_call(w, s, "DELETE", path, NULL, NULL, &resp);
+		api_call(w, req, s, "DELETE", path, NULL, NULL, &resp);
 		snprintf(coll, sizeof(coll), "%s", path);
 		slash = strrchr(coll, '/');
 		if (slash && slash != coll)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/conf.h"
+#include "lib/http.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "services/callbridge/cb_config.h"
@@ -89,6 +90,14 @@ static int load_webadmin(json_object *root, struct cb_config *cfg, char *err, si
 			  CB_SESSION_IDLE_DEFAULT, &n, err, errlen)) < 0)
 		return r;
 	cfg->session_idle_s = (unsigned)n;
+	if ((r = get_uint(wa, "hosted.webadmin.", "head_timeout", 1, 3600, CV_HTTP_HEAD_TIMEOUT_S,
+			  &n, err, errlen)) < 0)
+		return r;
+	cfg->head_timeout_s = (unsigned)n;
+	if ((r = get_uint(wa, "hosted.webadmin.", "body_timeout", 1, 3600, CV_HTTP_BODY_TIMEOUT_S,
+			  &n, err, errlen)) < 0)
+		return r;
+	cfg->body_timeout_s = (unsigned)n;
 	if ((r = get_uint(wa, "hosted.webadmin.", "redirect_port", 1, 65535, 80, &n, err,
 			  errlen)) < 0)
 		return r;

@@ -14,7 +14,9 @@
  * Keys no MMP command sets, for tests and standalone runs (man/callbridge.8):
  * hosted.webadmin.session_idle (seconds a Web Admin session lives unused,
  * default 1800), hosted.webadmin.redirect_port (the plain HTTP port of
- * "webadmin http-redirect", default 80).
+ * "webadmin http-redirect", default 80), hosted.webadmin.head_timeout and
+ * body_timeout (seconds a client has for its request head and body,
+ * defaults 10 and 30: lib/http.h).
  *
  * Fails closed: a value of the wrong type, a listener interface without an
  * address, a port out of range or unreadable TLS settings is an error that
@@ -45,6 +47,8 @@ struct cb_config {
 	bool http_redirect;
 	uint16_t redirect_port;
 	unsigned session_idle_s;
+	unsigned head_timeout_s; /* deadlines of the listeners (lib/http.h) */
+	unsigned body_timeout_s;
 	struct cv_tls_config wa_tls;
 };
 

@@ -95,6 +95,8 @@ int main(int argc, char **argv)
 		cv_http_config_init(&hc);
 		hc.addr = cfg.wa_addr;
 		hc.tls = &cfg.wa_tls;
+		hc.head_timeout_s = cfg.head_timeout_s;
+		hc.body_timeout_s = cfg.body_timeout_s;
 		r = cv_http_bind(&hc, &cb_web_ops, &web, &https, err, sizeof(err));
 		if (r < 0) {
 			cv_err("Web Admin listener on %s port %u: %s", cfg.wa_addr_text, cfg.wa_port,
@@ -104,6 +106,8 @@ int main(int argc, char **argv)
 		if (cfg.http_redirect) {
 			cv_http_config_init(&hc);
 			hc.addr = cfg.wa_addr;
+			hc.head_timeout_s = cfg.head_timeout_s;
+			hc.body_timeout_s = cfg.body_timeout_s;
 			if (hc.addr.ss_family == AF_INET6)
 				((struct sockaddr_in6 *)&hc.addr)->sin6_port = htons(cfg.redirect_port);
 			else

@@ -21,8 +21,7 @@
 #include "services/callbridge/cb_auth.h"
 #include "services/callbridge/cb_web.h"
 
-#define CRED_MAX 256
-#define TRACE_LINE 48
+#define CRED_MAX CB_WEB_CRED_MAX
 
 /* One API request waiting for its login check. */
 struct api_wait {
@@ -43,94 +42,6 @@ void cb_web_security_headers(struct cv_http_req *req)
 			   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 	cv_http_add_header(req, "Referrer-Policy", "no-referrer");
 	cv_http_add_header(req, "Cache-Control", "no-store");
-}
-
-int cb_web_basic_auth(const char *header, char *user, size_t ulen, char *password, size_t plen)
-{
-	char buf[2 * CRED_MAX + 8];
-	size_t n, len;
-	char *colon;
-
-	if (!header || strncasecmp(header, "Basic ", 6) != 0)
-		return -EINVAL;
-	header += 6;
-	while (*header == ' ')
-		header++;
-	n = strlen(header);
-	if (n == 0 || CV_BASE64_LEN(sizeof(buf) - 8) < n)
-		return -EINVAL;
-	if (cv_base64_decode(header, n, buf, &len) < 0 || len >= sizeof(buf))
-		return -EINVAL;
-	buf[len] = '\0';
-	colon = memchr(buf, ':', len);
-	if (!colon || strlen(buf) != len || colon == buf) {
-		explicit_bzero(buf, sizeof(buf));
-		return -EINVAL;
-	}
-	*colon = '\0';
-	if ((size_t)(colon - buf) >= ulen || strlen(colon + 1) >= plen ||
-	    (size_t)(colon - buf) > CRED_MAX || strlen(colon + 1) > CRED_MAX) {
-		explicit_bzero(buf, sizeof(buf));
-		return -EINVAL;
-	}
-	snprintf(user, ulen, "%s", buf);
-	snprintf(password, plen, "%s", colon + 1);
-	explicit_bzero(buf, sizeof(buf));
-	return 0;
-}
-
-static bool secret_key(const char *k, size_t n)
-{
-	char low[64];
-
-	if (n >= sizeof(low))
-		n = sizeof(low) - 1;
-	for (size_t i = 0; i < n; i++)
-		low[i] = (char)tolower((unsigned char)k[i]);
-	low[n] = '\0';
-	return strstr(low, "password") || strstr(low, "secret") || strstr(low, "passcode");
-}
-
-void cb_web_trace_body(const char *body, size_t len, void (*emit)(const char *line, void *arg),
-		       void *arg)
-{
-	struct strbuf masked = STRBUF_INIT;
-	const char *p = body, *end = body + len;
-
-	/* Mask first, so that no cut can leave part of a secret on a line. */
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *pe = amp ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(pe - p));
-
-		if (eq && secret_key(p, (size_t)(eq - p))) {
-			sb_put(&masked, p, (size_t)(eq - p) + 1);
-			sb_puts(&masked, "********");
-		} else {
-			sb_put(&masked, p, (size_t)(pe - p));
-		}
-		if (amp)
-			sb_putc(&masked, '&');
-		p = amp ? amp + 1 : end;
-	}
-	p = sb_str(&masked);
-	end = p + masked.len;
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *pe = amp ? amp + 1 : end;
-
-		while (p < pe) {
-			size_t n = (size_t)(pe - p) > TRACE_LINE ? TRACE_LINE : (size_t)(pe - p);
-			struct strbuf line = STRBUF_INIT;
-
-			/* Control bytes and bad UTF-8 cannot reach the log. */
-			sb_put_escaped(&line, p, n, false);
-			emit(sb_str(&line), arg);
-			sb_free(&line);
-			p += n;
-		}
-	}
-	sb_free(&masked);
 }
 
 struct trace_ctx {
@@ -200,6 +111,7 @@ static void api_run(struct cb_web *w, struct cv_http_req *req, const char *user)
 	creq.body = blen ? body : NULL;
 	creq.body_len = blen;
 	creq.user = user;
+	creq.from = cv_http_peer(req); /* "<address>: API user ..." (seed 003) */
 	cb_response_init(&resp);
 	cb_api_handle(w->api, &creq, &resp);
 	if (trace) {

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The Web Admin listener's routing on 127.0.0.1 (plain HTTP, in process)
- * with a fake mmpd and a test double of the API core: Basic auth and roles,
- * 401/405, Location, security headers, the seed 003 trace lines with
+ * with a fake mmpd and the real API core over a store in a temporary
+ * directory: Basic auth and roles, 401/405, Location, security headers,
+ * the seed 003 trace and "API user" lines with the client's address and
  * masking, the login form, the session cookie, CSRF and Origin checks,
- * Configuration > General, logout.
+ * Configuration > General and > API, logout. The effects are read back
+ * from the core with cb_api_handle() GETs (and the store, for the
+ * write-only secret), run on the loop thread that owns the core.
  */
 #include "config.h"
 
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <uv.h>
 
@@ -21,19 +26,17 @@
 #include "services/callbridge/cb_api.h"
 #include "services/callbridge/cb_form.h"
 #include "services/callbridge/cb_auth.h"
+#include "services/callbridge/cb_db.h"
 #include "services/callbridge/cb_web.h"
 #include "tests/unit/callbridge/test_net.h"
 #include "tests/unit/tap.h"
 
-extern char fake_last_method[], fake_last_path[], fake_last_query[], fake_last_user[];
-extern char fake_xmpp_unique[], fake_xmpp_domain[], fake_xmpp_server[], fake_xmpp_secret[];
-extern int fake_requests;
-
 static uv_loop_t loop;
-static uv_async_t stop_async;
+static uv_async_t stop_async, job_async;
 static struct cv_http_server *srv;
 static struct cb_auth *auth;
 static struct cb_logring ring;
+static struct cb_web web;
 
 static void on_stop(uv_async_t *a)
 {
@@ -41,6 +44,183 @@ static void on_stop(uv_async_t *a)
 	cv_http_stop(srv);
 	cb_auth_free(auth);
 	uv_close((uv_handle_t *)&stop_async, NULL);
+	uv_close((uv_handle_t *)&job_async, NULL);
+}
+
+/* --- the core, from the test thread ---
+ *
+ * The core belongs to the loop thread (it is not thread-safe): once the
+ * loop runs, the test hands it jobs through job_async and waits. */
+
+struct job {
+	void (*fn)(void *arg);
+	void *arg;
+	bool done;
+};
+
+static pthread_mutex_t job_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t job_cv = PTHREAD_COND_INITIALIZER;
+static struct job *job_now;
+static bool loop_running;
+
+static void on_job(uv_async_t *a)
+{
+	struct job *j;
+
+	(void)a;
+	pthread_mutex_lock(&job_mu);
+	j = job_now;
+	pthread_mutex_unlock(&job_mu);
+	if (!j)
+		return;
+	j->fn(j->arg);
+	pthread_mutex_lock(&job_mu);
+	j->done = true;
+	job_now = NULL;
+	pthread_cond_signal(&job_cv);
+	pthread_mutex_unlock(&job_mu);
+}
+
+static void on_loop(void (*fn)(void *), void *arg)
+{
+	struct job j = { fn, arg, false };
+
+	if (!loop_running) {
+		fn(arg);
+		return;
+	}
+	pthread_mutex_lock(&job_mu);
+	job_now = &j;
+	pthread_mutex_unlock(&job_mu);
+	uv_async_send(&job_async);
+	pthread_mutex_lock(&job_mu);
+	while (!j.done)
+		pthread_cond_wait(&job_cv, &job_mu);
+	pthread_mutex_unlock(&job_mu);
+}
+
+struct core_call {
+	const char *method, *path, *body;
+	int status;
+	char location[160];
+};
+
+static char core_xml[65536];
+
+static void core_job(void *arg)
+{
+	struct core_call *c = arg;
+	struct cb_request r = { .method = c->method, .path = c->path, .user = "test" };
+	struct cb_response resp;
+	const char *q = strchr(c->path, '?');
+	char path[256];
+
+	if (q) {
+		snprintf(path, sizeof(path), "%.*s", (int)(q - c->path), c->path);
+		r.path = path;
+		r.query = q + 1;
+	}
+	r.body = c->body;
+	r.body_len = c->body ? strlen(c->body) : 0;
+	cb_response_init(&resp);
+	cb_api_handle(web.api, &r, &resp);
+	c->status = resp.status;
+	snprintf(c->location, sizeof(c->location), "%s", resp.location);
+	snprintf(core_xml, sizeof(core_xml), "%s", resp.body.len ? resp.body.buf : "");
+	cb_response_free(&resp);
+}
+
+/* A request straight to the core (path under /api/v1, may hold "?query");
+ * the status, the XML in core_xml, the Location in loc (may be NULL). */
+static int core(const char *method, const char *path, const char *body, char loc[160])
+{
+	struct core_call c = { method, path, body, 0, "" };
+
+	on_loop(core_job, &c);
+	if (loc)
+		snprintf(loc, 160, "%s", c.location);
+	return c.status;
+}
+
+struct secret_job {
+	char value[256];
+	int r;
+};
+
+/* The stored xmpp sharedSecret: the API never shows it, so the store is
+ * asked (test-only handle). */
+static void secret_job(void *arg)
+{
+	struct secret_job *sj = arg;
+	sqlite3 *h = cb_db_sqlite_handle(cb_api_db(web.api));
+	sqlite3_stmt *st = NULL;
+
+	sj->r = -1;
+	sj->value[0] = '\0';
+	if (sqlite3_prepare_v2(h, "SELECT sharedSecret FROM cfg_xmpp", -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+
+		snprintf(sj->value, sizeof(sj->value), "%s", v ? (const char *)v : "");
+		sj->r = 0;
+	}
+	sqlite3_finalize(st);
+}
+
+static const char *stored_secret(void)
+{
+	static struct secret_job sj;
+
+	on_loop(secret_job, &sj);
+	return sj.r == 0 ? sj.value : "(none)";
+}
+
+struct trace_job {
+	int64_t until;
+};
+
+static void trace_job(void *arg)
+{
+	cb_api_set_trace_until(web.api, ((struct trace_job *)arg)->until);
+}
+
+static void set_trace(int64_t until)
+{
+	struct trace_job t = { until };
+
+	on_loop(trace_job, &t);
+}
+
+/* The text of <name> in core_xml, or "". */
+static const char *xml_text(const char *name)
+{
+	static char v[256];
+	char open[80];
+	const char *p, *e;
+
+	v[0] = '\0';
+	snprintf(open, sizeof(open), "<%s>", name);
+	p = strstr(core_xml, open);
+	if (!p)
+		return v;
+	p += strlen(open);
+	e = strchr(p, '<');
+	if (e)
+		snprintf(v, sizeof(v), "%.*s", (int)(e - p), p);
+	return v;
+}
+
+/* Whether a line of this process's log holds all the given words. */
+static bool logged(const char *a, const char *b)
+{
+	for (unsigned i = 0; i < ring.count; i++) {
+		const char *l = ring.lines[i];
+
+		if (l && strstr(l, a) && (!b || strstr(l, b)))
+			return true;
+	}
+	return false;
 }
 
 static void *loop_thread(void *arg)
@@ -112,14 +292,28 @@ static void find_csrf(char out[65])
 	}
 }
 
+/* rm -rf dir */
+static void remove_dir(const char *dir)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execlp("rm", "rm", "-rf", dir, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
 	struct fake_mmpd m;
-	struct cb_web web;
 	struct cb_auth_opts ao = { 0 };
 	struct cv_http_config hc;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&hc.addr;
-	char err[256], cookie[200], csrf[65], hdr[600], body[600];
+	char err[256], cookie[200], csrf[65], hdr[600], body[600], loc[160];
+	char dir[] = "/tmp/cbweb.XXXXXX", *db_path;
+	char dev_id[40] = "", wb_id[40] = "", sales_id[40] = "";
 	pthread_t th;
 	int st;
 
@@ -167,8 +361,44 @@ int main(void)
 		   "bad Authorization headers refused");
 	}
 
-	if (fake_mmpd_start(&m, users) < 0) {
-		printf("1..0 # SKIP cannot start the fake mmpd\n");
+	/* The listener's own parsers (cb_webparse.c). */
+	{
+		struct lines ls = { 0 };
+		const char *b = "pass%77ord=Clear1&Shared+Secret=Clear2&x=1";
+		char id[65];
+		const char *hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+		char c[200];
+		struct strbuf big = STRBUF_INIT;
+
+		cb_web_trace_body(b, strlen(b), collect, &ls);
+		ok(ls.n == 3 && !strcmp(ls.l[0], "pass%77ord=********&") &&
+			   !strcmp(ls.l[1], "Shared+Secret=********&"),
+		   "keys are judged decoded: pass%%77ord and Shared+Secret masked");
+		snprintf(c, sizeof(c), "theme=dark; xcvsession=%s; cvsession=%s", hex, hex);
+		ok(cb_web_session_cookie(c, id) == 0 && !strcmp(id, hex),
+		   "cookie: cvsession found after another one ending so");
+		snprintf(c, sizeof(c), "xcvsession=%s", hex);
+		ok(cb_web_session_cookie(c, id) == -ENOENT, "cookie: xcvsession is not cvsession");
+		ok(cb_web_session_cookie("cvsession=ABC", id) == -EINVAL,
+		   "cookie: a malformed id refused");
+		sb_printf(&big, "cvsession=%s; ", hex);
+		while (big.len <= CB_WEB_COOKIE_MAX)
+			sb_puts(&big, "pad=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; ");
+		ok(cb_web_session_cookie(big.buf, id) == -EINVAL, "cookie: over 4 KiB refused");
+		sb_free(&big);
+		ok(cb_web_same_origin(true, "cb.example", "https://cb.example",
+				      "https://cb.example/config") &&
+			   cb_web_same_origin(false, "127.0.0.1:80", NULL, NULL),
+		   "origin: same origin, or none sent");
+		ok(!cb_web_same_origin(true, "cb.example", "http://cb.example", NULL) &&
+			   !cb_web_same_origin(true, "cb.example", NULL, "https://cb.example.evil/") &&
+			   !cb_web_same_origin(true, "cb.example", "null", NULL) &&
+			   !cb_web_same_origin(true, NULL, NULL, NULL),
+		   "origin: other scheme, a longer host, null, no Host: refused");
+	}
+
+	if (!mkdtemp(dir) || fake_mmpd_start(&m, users) < 0) {
+		printf("1..0 # SKIP cannot make a temporary directory or start the fake mmpd\n");
 		return 0;
 	}
 	cv_log_set_sink(cb_logring_sink, &ring);
@@ -176,7 +406,22 @@ int main(void)
 	memset(&web, 0, sizeof(web));
 	web.started = time(NULL);
 	snprintf(web.host, sizeof(web.host), "127.0.0.1");
-	cb_api_open(":memory:", "cb1", &web.api, err, sizeof(err));
+	db_path = xasprintf("%s/callbridge.db", dir);
+	st = cb_api_open(db_path, "cb1", &web.api, err, sizeof(err));
+	ok(st == 0, "the API core opened a store in %s (%s)", dir, st ? err : "ok");
+	if (st < 0)
+		return 1;
+	/* What the pages show: two spaces, a web bridge whose C2W link is up,
+	 * the XMPP settings of a configured call bridge. */
+	ok(core("PUT", "/system/configuration/xmpp",
+		"uniqueName=cb1&domain=example.com&sharedSecret=s3cret", NULL) == 200 &&
+		   core("POST", "/coSpaces", "name=DevelopmentTeam&uri=dev_team", loc) == 200 &&
+		   sscanf(loc, "/api/v1/coSpaces/%36s", dev_id) == 1 &&
+		   core("POST", "/coSpaces", "name=Marketing&uri=marketing", NULL) == 200 &&
+		   core("POST", "/webBridges", "url=c2w://edge.example.com:6000", loc) == 200 &&
+		   sscanf(loc, "/api/v1/webBridges/%36s", wb_id) == 1 &&
+		   cb_api_webbridge_set_status(web.api, wb_id, "success") == 0,
+	   "the store holds two coSpaces, a web bridge and the XMPP settings");
 	ao.socket = m.path;
 	cb_auth_new(&loop, &ao, &auth);
 	web.auth = auth;
@@ -188,6 +433,8 @@ int main(void)
 	port = cv_http_port(srv);
 	cv_http_start(srv, &loop);
 	uv_async_init(&loop, &stop_async, on_stop);
+	uv_async_init(&loop, &job_async, on_job);
+	loop_running = true;
 	pthread_create(&th, NULL, loop_thread, NULL);
 
 	/* --- the API --- */
@@ -199,19 +446,23 @@ int main(void)
 	/* carol:pw-carol has role audit. */
 	st = req("GET", "/api/v1/coSpaces", "Authorization: Basic Y2Fyb2w6cHctY2Fyb2w=\r\n", NULL);
 	ok(st == 401, "role audit: 401 (%d)", st);
-	fake_requests = 0;
 	/* bob:pw-bob, role api */
-	st = req("GET", "/api/v1/coSpaces?filter=Development&limit=5",
-		 "Authorization: Basic Ym9iOnB3LWJvYg==\r\n", NULL);
-	ok(st == 200 && strstr(resp, "<coSpaces total=\"1\">"), "role api: 200 and the XML (%d)",
+	st = req("GET", "/api/v1/coSpaces", "Authorization: Basic Ym9iOnB3LWJvYg==\r\n", NULL);
+	ok(st == 200 && strstr(resp, "<coSpaces total=\"2\">"), "role api: 200 and the list (%d)",
 	   st);
 	ok(has_header("\r\nContent-Type: text/xml"), "Content-Type text/xml");
-	is_str(fake_last_path, "/coSpaces", "the core gets the path under /api/v1");
-	is_str(fake_last_query, "filter=Development&limit=5", "and the raw query");
-	is_str(fake_last_user, "bob", "and the user");
+	st = req("GET", "/api/v1/coSpaces?filter=Development&limit=5",
+		 "Authorization: Basic Ym9iOnB3LWJvYg==\r\n", NULL);
+	ok(st == 200 && strstr(resp, "<coSpaces total=\"1\">") && strstr(resp, dev_id) &&
+		   !strstr(resp, "Marketing"),
+	   "the raw query reaches the core: filter=Development finds 1 of 2");
 	ok(has_header("\r\nX-Frame-Options: DENY") && has_header("\r\nX-Content-Type-Options: nosniff") &&
 		   has_header("\r\nContent-Security-Policy: "),
 	   "security headers");
+	st = req("GET", "/api/v1/coSpaces?bogus=1", "Authorization: Basic Ym9iOnB3LWJvYg==\r\n",
+		 NULL);
+	ok(st == 400 && strstr(resp, "unknownParameter"),
+	   "the core's failureDetails come through (%d)", st);
 	{
 		int calls = fake_mmpd_calls(&m);
 
@@ -220,37 +471,58 @@ int main(void)
 			    NULL);
 		ok(fake_mmpd_calls(&m) == calls, "20 more requests, no more mmpd calls");
 	}
-	cb_api_set_trace_until(web.api, time(NULL) + 60);
+	set_trace(time(NULL) + 60);
 	st = req("POST", "/api/v1/coSpaces", "Authorization: Basic Ym9iOnB3LWJvYg==\r\n",
-		 "name=Sales&uri=sales&callId=100200300&passcode=1234");
-	ok(st == 200 && has_header("\r\nLocation: /api/v1/coSpaces/581caae0-420a-43df-9a9e-f690c70e12d3"),
-	   "create: 200 and Location (%d)", st);
-	cb_api_set_trace_until(web.api, 0);
+		 "name=Sales&uri=sales&callId=100200300&passcode=86420975");
+	ok(st == 200 && has_header("\r\nLocation: /api/v1/coSpaces/"), "create: 200 and Location (%d)",
+	   st);
 	{
-		bool first = false, size = false, sending = false, loc = false, secret = false;
+		char *l = strcasestr(resp, "\r\nLocation: /api/v1/coSpaces/");
 
-		for (unsigned i = 0; i < ring.count; i++) {
-			const char *l = ring.lines[i];
+		if (l)
+			snprintf(sales_id, sizeof(sales_id), "%.36s", l + 29);
+	}
+	set_trace(0);
+	st = core("GET", "/coSpaces?filter=Sales", NULL, NULL);
+	ok(st == 200 && strstr(core_xml, "<coSpaces total=\"1\">") && strstr(core_xml, sales_id) &&
+		   !strcmp(xml_text("uri"), "sales") && strlen(sales_id) == 36,
+	   "the created coSpace is in the store, at the Location's id");
+	{
+		char path[100];
 
-			if (!l)
-				continue;
-			if (strstr(l, "API trace 1: POST for \"/api/v1/coSpaces\" (from 127.0.0.1)"))
-				first = true;
-			if (strstr(l, "API trace 1: content data size 51, type "
-				      "\"application/x-www-form-urlencoded\":"))
-				size = true;
-			if (strstr(l, "API trace 1: sending 200 response, size 0"))
-				sending = true;
-			if (strstr(l, "API trace 1: Location: /api/v1/coSpaces/581caae0-"))
-				loc = true;
-			if (strstr(l, "1234"))
-				secret = true;
-		}
-		ok(first && size && sending && loc, "seed 003 trace lines");
-		ok(!secret, "the passcode is not in the log");
+		snprintf(path, sizeof(path), "/coSpaces/%s", sales_id);
+		st = core("GET", path, NULL, NULL);
+		ok(st == 200 && !strcmp(xml_text("callId"), "100200300") &&
+			   !strcmp(xml_text("name"), "Sales"),
+		   "with the posted fields");
+	}
+	{
+		char first[120], loc_line[120];
+
+		snprintf(first, sizeof(first), "API trace %lu: POST for \"/api/v1/coSpaces\" (from 127.0.0.1)",
+			 web.trace_n);
+		snprintf(loc_line, sizeof(loc_line), "API trace %lu: Location: /api/v1/coSpaces/%s",
+			 web.trace_n, sales_id);
+		ok(web.trace_n == 1 && logged(first, NULL) &&
+			   logged("API trace 1: content data size 55, type "
+				  "\"application/x-www-form-urlencoded\":",
+				  NULL) &&
+			   logged("API trace 1: sending 200 response, size 0", NULL) &&
+			   logged(loc_line, NULL),
+		   "seed 003 trace lines");
+		ok(logged("127.0.0.1: API user \"bob\" created new space ", sales_id),
+		   "the core logs the API user and the client's address: 127.0.0.1: API user "
+		   "\"bob\" created new space <id>");
+		ok(!logged("86420975", NULL), "the passcode is not in the log");
 	}
 	st = req("PATCH", "/api/v1/coSpaces", "Authorization: Basic Ym9iOnB3LWJvYg==\r\n", NULL);
 	ok(st == 405, "PATCH: 405 (%d)", st);
+	st = req("POST", "/api/v1/coSpaces", "Authorization: Basic Ym9iOnB3LWJvYg==\r\n",
+		 "name=Bad&uri=sales");
+	ok(st == 400 && strstr(resp, "duplicateCoSpaceUri") &&
+		   core("GET", "/coSpaces", NULL, NULL) == 200 &&
+		   strstr(core_xml, "<coSpaces total=\"3\">"),
+	   "a refused create (duplicate uri) leaves the store as it was (%d)", st);
 
 	/* --- Web Admin --- */
 	st = req("GET", "/", NULL, NULL);
@@ -299,26 +571,50 @@ int main(void)
 	ok(strlen(csrf) == 64, "a CSRF token in the form");
 	st = req("POST", "/config/general", cookie,
 		 "uniqueName=cb9&domain=d.example&serverAddress=x.example&sharedSecret=");
-	ok(st == 403 && !strcmp(fake_xmpp_unique, "cb1"), "no csrf: 403, nothing changed");
+	core("GET", "/system/configuration/xmpp", NULL, NULL);
+	ok(st == 403 && !strcmp(xml_text("uniqueName"), "cb1"), "no csrf: 403, nothing changed");
 	snprintf(body, sizeof(body),
 		 "csrf=%.32sffffffffffffffffffffffffffffffff&uniqueName=cb9&domain=d.example", csrf);
 	st = req("POST", "/config/general", cookie, body);
-	ok(st == 403 && !strcmp(fake_xmpp_unique, "cb1"), "wrong csrf: 403");
+	core("GET", "/system/configuration/xmpp", NULL, NULL);
+	ok(st == 403 && !strcmp(xml_text("uniqueName"), "cb1"), "wrong csrf: 403, nothing changed");
 	snprintf(body, sizeof(body),
 		 "csrf=%s&uniqueName=cb9&domain=d.example&serverAddress=x.example&sharedSecret=",
 		 csrf);
 	snprintf(hdr, sizeof(hdr), "%sOrigin: https://evil.example\r\n", cookie);
 	st = req("POST", "/config/general", hdr, body);
-	ok(st == 403 && !strcmp(fake_xmpp_unique, "cb1"), "right csrf, other Origin: 403");
+	core("GET", "/system/configuration/xmpp", NULL, NULL);
+	ok(st == 403 && !strcmp(xml_text("uniqueName"), "cb1"),
+	   "right csrf, other Origin: 403, nothing changed");
+	/* A value the core refuses: the page says why, the row stays. */
+	snprintf(body, sizeof(body), "csrf=%s&uniqueName=cb9&domain=not+a+host%%21", csrf);
 	snprintf(hdr, sizeof(hdr), "%sOrigin: http://127.0.0.1:%u\r\n", cookie, port);
 	st = req("POST", "/config/general", hdr, body);
-	ok(st == 200 && strstr(resp, "Saved") && !strcmp(fake_xmpp_unique, "cb9") &&
-		   !strcmp(fake_xmpp_server, "x.example"),
-	   "saved through PUT /system/configuration/xmpp");
-	ok(!strcmp(fake_xmpp_secret, "s3cret"), "an empty secret field keeps the secret");
+	core("GET", "/system/configuration/xmpp", NULL, NULL);
+	ok(st == 200 && strstr(resp, "domain") && !strstr(resp, "id=\"saved\"") &&
+		   !strcmp(xml_text("uniqueName"), "cb1") && !strcmp(xml_text("domain"), "example.com"),
+	   "a bad domain is refused with the core's reason, nothing changed");
+	snprintf(body, sizeof(body),
+		 "csrf=%s&uniqueName=cb9&domain=d.example&serverAddress=x.example&sharedSecret=",
+		 csrf);
+	st = req("POST", "/config/general", hdr, body);
+	ok(st == 200 && strstr(resp, "id=\"saved\""), "Configuration > General: Saved (%d)", st);
+	st = core("GET", "/system/configuration/xmpp", NULL, NULL);
+	ok(st == 200 && !strcmp(xml_text("uniqueName"), "cb9") &&
+		   !strcmp(xml_text("domain"), "d.example") &&
+		   !strcmp(xml_text("serverAddressOverride"), "x.example"),
+	   "GET /system/configuration/xmpp reads the form's values back");
+	is_str(stored_secret(), "s3cret", "an empty secret field keeps the secret");
+	snprintf(body, sizeof(body), "csrf=%s&uniqueName=cb9&domain=d.example&sharedSecret=n3w",
+		 csrf);
+	st = req("POST", "/config/general", hdr, body);
+	ok(st == 200 && !strstr(resp, "n3w"), "a new secret is saved, not echoed");
+	is_str(stored_secret(), "n3w", "the store holds the new secret");
+	ok(logged("127.0.0.1: API user \"alice\" modified xmpp configuration", NULL),
+	   "the core logs the Web Admin user and address");
 	st = req("GET", "/config/api?c=/coSpaces", cookie, NULL);
-	ok(st == 200 && strstr(resp, "DevelopmentTeam") &&
-		   strstr(resp, "o=/coSpaces/581caae0-420a-43df-9a9e-f690c70e12d3"),
+	snprintf(body, sizeof(body), "o=/coSpaces/%s", dev_id);
+	ok(st == 200 && strstr(resp, "DevelopmentTeam") && strstr(resp, body),
 	   "Configuration > API lists coSpaces");
 	st = req("GET", "/logs/event", cookie, NULL);
 	ok(st == 200 && strstr(resp, "logged in"), "Event log shows this process's lines");
@@ -330,12 +626,15 @@ int main(void)
 
 	uv_async_send(&stop_async);
 	pthread_join(th, NULL);
+	loop_running = false;
 	cb_admin_free(web.admin);
 	cb_api_close(web.api);
 	uv_loop_close(&loop);
 	fake_mmpd_stop(&m);
 	cv_log_set_sink(NULL, NULL);
 	cb_logring_free(&ring);
+	remove_dir(dir);
+	free(db_path);
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }

@@ -3,15 +3,19 @@
  * lib/http on 127.0.0.1 with a raw socket client: a request and its raw path
  * and query, a body, an answer given later (suspend/resume), 413 for an
  * oversize body (announced and chunked), 431 for oversize headers, the
- * per-address connection cap, the idle timeout, and HTTPS with a
+ * per-address connection cap, the idle timeout, the head and body
+ * deadlines against trickling clients (slowloris), and HTTPS with a
  * certificate made by certtool when it is there. The loop runs in its own
  * thread; the client blocks with 10 s socket timeouts (no timing asserts).
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <uv.h>
 
 #include "certs/tls.h"
@@ -80,6 +84,8 @@ static void *loop_thread(void *arg)
 	return NULL;
 }
 
+static unsigned head_timeout, body_timeout; /* for the next bind_local(); 0: defaults */
+
 static struct cv_http_server *bind_local(unsigned idle, unsigned per_ip,
 					 const struct cv_tls_config *tls)
 {
@@ -93,6 +99,8 @@ static struct cv_http_server *bind_local(unsigned idle, unsigned per_ip,
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	cfg.idle_timeout_s = idle;
 	cfg.max_per_ip = per_ip;
+	cfg.head_timeout_s = head_timeout;
+	cfg.body_timeout_s = body_timeout;
 	cfg.tls = tls;
 	if (cv_http_bind(&cfg, &ops, NULL, &srv, err, sizeof(err)) < 0) {
 		printf("# bind: %s\n", err);
@@ -102,6 +110,51 @@ static struct cv_http_server *bind_local(unsigned idle, unsigned per_ip,
 }
 
 static char resp[200000];
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Sends prefix, then one byte of filler every 100 ms, at most n of them,
+ * and watches for the server's close. Returns 1 when the server closed the
+ * connection before the n bytes were out, 0 when all were sent; *answered
+ * tells whether any byte came back (an answer). */
+static int trickle(int fd, const char *prefix, int n, bool *answered)
+{
+	char b[256];
+
+	*answered = false;
+	if (send_all(fd, prefix, strlen(prefix)) < 0)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		ssize_t r;
+
+		sleep_ms(100);
+		r = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+		if (r > 0)
+			*answered = true;
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+			return 1;
+		if (send(fd, "a", 1, MSG_NOSIGNAL) != 1)
+			return 1;
+	}
+	return 0;
+}
+
+/* Sends the pieces with 100 ms between them, then reads the answer. */
+static int send_slowly(int fd, const char *const *pieces)
+{
+	for (int i = 0; pieces[i]; i++) {
+		if (i)
+			sleep_ms(100);
+		if (send_all(fd, pieces[i], strlen(pieces[i])) < 0)
+			return -1;
+	}
+	return http_read(fd, resp, sizeof(resp));
+}
 
 /* Makes a key and self-signed certificate with certtool in dir; 0 when made. */
 static int make_cert(const char *dir)
@@ -127,21 +180,27 @@ static int make_cert(const char *dir)
 
 int main(void)
 {
-	struct cv_http_server *srv, *idle_srv, *tls_srv = NULL, *srvs[4] = { 0 };
+	struct cv_http_server *srv, *idle_srv, *dl_srv, *tls_srv = NULL, *srvs[5] = { 0 };
 	struct cv_tls_config tls;
 	char dir[] = "/tmp/cbhttp.XXXXXX";
 	pthread_t th;
-	unsigned port, idle_port, tls_port = 0;
+	unsigned port, idle_port, dl_port, tls_port = 0;
 	int st, fd;
 
 	uv_loop_init(&loop);
 	srv = bind_local(30, 3, NULL);
 	idle_srv = bind_local(1, 32, NULL);
-	ok(srv && idle_srv, "bound on 127.0.0.1");
-	if (!srv || !idle_srv)
+	/* Deadlines of 2 s for the head and the body; the idle timeout (30 s)
+	 * alone would never end a client that sends a byte every 100 ms. */
+	head_timeout = body_timeout = 2;
+	dl_srv = bind_local(30, 32, NULL);
+	head_timeout = body_timeout = 0;
+	ok(srv && idle_srv && dl_srv, "bound on 127.0.0.1");
+	if (!srv || !idle_srv || !dl_srv)
 		return 1;
 	port = cv_http_port(srv);
 	idle_port = cv_http_port(idle_srv);
+	dl_port = cv_http_port(dl_srv);
 	ok(port > 0 && !cv_http_is_tls(srv), "port %u, plain", port);
 
 	cv_tls_config_init(&tls, false);
@@ -170,11 +229,13 @@ int main(void)
 	}
 	srvs[0] = srv;
 	srvs[1] = idle_srv;
-	srvs[2] = tls_srv;
+	srvs[2] = dl_srv;
+	srvs[3] = tls_srv;
 	uv_timer_init(&loop, &later_timer);
 	uv_async_init(&loop, &stop_async, on_stop);
 	stop_async.data = srvs;
 	ok(cv_http_start(srv, &loop) == 0 && cv_http_start(idle_srv, &loop) == 0 &&
+		   cv_http_start(dl_srv, &loop) == 0 &&
 		   (!tls_srv || cv_http_start(tls_srv, &loop) == 0),
 	   "started on the loop");
 	pthread_create(&th, NULL, loop_thread, NULL);
@@ -283,6 +344,69 @@ int main(void)
 		fd = http_connect(idle_port);
 		n = recv(fd, b, sizeof(b), 0);
 		ok(n == 0, "idle connection closed by the server (%zd)", n);
+		close(fd);
+	}
+	{
+		/* Slowloris: a header byte every 100 ms, never finished. 300
+		 * bytes would take 30 s; the 2 s head deadline ends it first,
+		 * without an answer. */
+		bool answered;
+		int closed;
+
+		fd = http_connect(dl_port);
+		closed = trickle(fd, "GET /slow HTTP/1.1\r\nHost: t\r\nX-Slow: ", 300, &answered);
+		ok(closed && !answered, "a trickling header is closed by the head deadline");
+		close(fd);
+		/* The request line itself trickled: the same. */
+		fd = http_connect(dl_port);
+		closed = trickle(fd, "G", 300, &answered);
+		ok(closed && !answered, "a trickling request line is closed by the head deadline");
+		close(fd);
+		/* The head in time, then the body a byte every 100 ms: the body
+		 * deadline ends it before the 300 announced bytes are in. */
+		fd = http_connect(dl_port);
+		closed = trickle(fd,
+				 "POST /p HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\n"
+				 "Content-Length: 301\r\n\r\na",
+				 300, &answered);
+		ok(closed && !answered, "a trickling body is closed by the body deadline");
+		close(fd);
+	}
+	{
+		/* An honest slow client: head and body in pieces 100 ms apart,
+		 * done well within the deadlines, is served; and its kept-alive
+		 * connection takes a second request (the head deadline starts
+		 * again after each answer). */
+		static const char *const pieces[] = {
+			"POST /p HTT", "P/1.1\r\nHost: t\r\n", "Content-Length: 10\r\n\r\n",
+			"name=", "Sales", NULL
+		};
+		static const char *const again[] = { "GET /again HTTP/1.1\r\n",
+						     "Host: t\r\n\r\n", NULL };
+
+		fd = http_connect(dl_port);
+		st = send_slowly(fd, pieces);
+		ok(st == 200 && strstr(resp, "POST /p - 10"),
+		   "a slow client that completes in time is served (%d)", st);
+		st = send_slowly(fd, again);
+		ok(st == 200 && strstr(resp, "GET /again - 0"),
+		   "a second request on the kept-alive connection is served (%d)", st);
+		close(fd);
+	}
+	{
+		/* A kept-alive connection left silent after its answer is closed
+		 * by the head deadline (2 s) long before the idle timeout (30 s)
+		 * or the client's 10 s receive timeout. */
+		const char *r = "GET /ka HTTP/1.1\r\nHost: t\r\n\r\n";
+		char b[16];
+		ssize_t n;
+
+		fd = http_connect(dl_port);
+		send_all(fd, r, strlen(r));
+		st = http_read(fd, resp, sizeof(resp));
+		n = recv(fd, b, sizeof(b), 0);
+		ok(st == 200 && n == 0, "a silent kept-alive connection is closed (%d, %zd)", st,
+		   n);
 		close(fd);
 	}
 	if (tls_srv) {
