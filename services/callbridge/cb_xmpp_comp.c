@@ -24,15 +24,15 @@
 static const struct {
 	const char *name, *text;
 } reasons[CB_XMPP_R_COUNT] = {
-	[CB_XMPP_R_NONE] = { "", "" },
-	[CB_XMPP_R_NOT_CONFIGURED] = { "notConfigured", "not configured" },
-	[CB_XMPP_R_DNS_FAILURE] = { "dnsFailure", "DNS failure" },
-	[CB_XMPP_R_CONNECT_FAILURE] = { "connectFailure", "connection failure" },
-	[CB_XMPP_R_TLS_FAILURE] = { "tlsFailure", "TLS failure" },
-	[CB_XMPP_R_AUTH_FAILURE] = { "authenticationFailure", "authentication failure" },
-	[CB_XMPP_R_PROTOCOL_ERROR] = { "protocolError", "protocol error" },
-	[CB_XMPP_R_TIMEOUT] = { "timeout", "no answer from the server in time" },
-	[CB_XMPP_R_CONNECTION_LOST] = { "connectionLost", "connection lost" },
+    [CB_XMPP_R_NONE] = {"", ""},
+    [CB_XMPP_R_NOT_CONFIGURED] = {"notConfigured", "not configured"},
+    [CB_XMPP_R_DNS_FAILURE] = {"dnsFailure", "DNS failure"},
+    [CB_XMPP_R_CONNECT_FAILURE] = {"connectFailure", "connection failure"},
+    [CB_XMPP_R_TLS_FAILURE] = {"tlsFailure", "TLS failure"},
+    [CB_XMPP_R_AUTH_FAILURE] = {"authenticationFailure", "authentication failure"},
+    [CB_XMPP_R_PROTOCOL_ERROR] = {"protocolError", "protocol error"},
+    [CB_XMPP_R_TIMEOUT] = {"timeout", "no answer from the server in time"},
+    [CB_XMPP_R_CONNECTION_LOST] = {"connectionLost", "connection lost"},
 };
 
 const char *cb_xmpp_reason_name(enum cb_xmpp_reason r)
@@ -47,39 +47,39 @@ const char *cb_xmpp_reason_text(enum cb_xmpp_reason r)
 
 const char *cb_xmpp_state_name(enum cb_xmpp_state s)
 {
-	static const char *const names[] = { "idle",	  "awaitingHeader", "awaitingHandshake",
-					     "connected", "failed",	    "closed" };
+	static const char *const names[] = {"idle",	 "awaitingHeader", "awaitingHandshake",
+					    "connected", "failed",	   "closed"};
 
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "";
 }
 
 /* RFC 6120 4.9.3 defined conditions. */
 static const char *const stream_conditions[] = {
-	"bad-format",
-	"bad-namespace-prefix",
-	"conflict",
-	"connection-timeout",
-	"host-gone",
-	"host-unknown",
-	"improper-addressing",
-	"internal-server-error",
-	"invalid-from",
-	"invalid-namespace",
-	"invalid-xml",
-	"not-authorized",
-	"not-well-formed",
-	"policy-violation",
-	"remote-connection-failed",
-	"reset",
-	"resource-constraint",
-	"restricted-xml",
-	"see-other-host",
-	"system-shutdown",
-	"undefined-condition",
-	"unsupported-encoding",
-	"unsupported-feature",
-	"unsupported-stanza-type",
-	"unsupported-version",
+    "bad-format",
+    "bad-namespace-prefix",
+    "conflict",
+    "connection-timeout",
+    "host-gone",
+    "host-unknown",
+    "improper-addressing",
+    "internal-server-error",
+    "invalid-from",
+    "invalid-namespace",
+    "invalid-xml",
+    "not-authorized",
+    "not-well-formed",
+    "policy-violation",
+    "remote-connection-failed",
+    "reset",
+    "resource-constraint",
+    "restricted-xml",
+    "see-other-host",
+    "system-shutdown",
+    "undefined-condition",
+    "unsupported-encoding",
+    "unsupported-feature",
+    "unsupported-stanza-type",
+    "unsupported-version",
 };
 
 static bool known_condition(const char *s)
@@ -102,12 +102,23 @@ static void put_escaped(struct strbuf *sb, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': sb_puts(sb, "&amp;"); break;
-		case '<': sb_puts(sb, "&lt;"); break;
-		case '>': sb_puts(sb, "&gt;"); break;
-		case '"': sb_puts(sb, "&quot;"); break;
-		case '\'': sb_puts(sb, "&apos;"); break;
-		default: sb_putc(sb, *s);
+		case '&':
+			sb_puts(sb, "&amp;");
+			break;
+		case '<':
+			sb_puts(sb, "&lt;");
+			break;
+		case '>':
+			sb_puts(sb, "&gt;");
+			break;
+		case '"':
+			sb_puts(sb, "&quot;");
+			break;
+		case '\'':
+			sb_puts(sb, "&apos;");
+			break;
+		default:
+			sb_putc(sb, *s);
 		}
 	}
 }
@@ -284,9 +295,12 @@ uint64_t cb_xmpp_comp_deadline(const struct cb_xmpp_comp *c)
 {
 	switch (c->state) {
 	case CB_XMPP_AWAIT_HEADER:
-	case CB_XMPP_AWAIT_HANDSHAKE: return c->started_ms + c->handshake_ms;
-	case CB_XMPP_CONNECTED: return c->last_out_ms + c->keepalive_ms;
-	default: return UINT64_MAX;
+	case CB_XMPP_AWAIT_HANDSHAKE:
+		return c->started_ms + c->handshake_ms;
+	case CB_XMPP_CONNECTED:
+		return c->last_out_ms + c->keepalive_ms;
+	default:
+		return UINT64_MAX;
 	}
 }
 
@@ -433,8 +447,8 @@ static bool decode(const char *s, size_t n, char *out, size_t cap, bool truncate
 				}
 				/* XML 1.0 section 2.2 Char. */
 				if (!(cp == 0x9 || cp == 0xa || cp == 0xd ||
-				      (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) ||
-				      cp >= 0x10000))
+				      (cp >= 0x20 && cp <= 0xd7ff) ||
+				      (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000))
 					return false;
 				put_utf8(tmp, &w, cp);
 			} else {

@@ -43,12 +43,12 @@
 #define CB_XMPP_TEXT_MAX 256
 
 enum cb_xmpp_state {
-	CB_XMPP_IDLE,		/* before cb_xmpp_comp_start() */
-	CB_XMPP_AWAIT_HEADER,	/* our header sent, waiting for the server's */
+	CB_XMPP_IDLE,		 /* before cb_xmpp_comp_start() */
+	CB_XMPP_AWAIT_HEADER,	 /* our header sent, waiting for the server's */
 	CB_XMPP_AWAIT_HANDSHAKE, /* <handshake> sent */
-	CB_XMPP_CONNECTED,	/* <handshake/> received: registered */
-	CB_XMPP_FAILED,		/* see reason, condition, text */
-	CB_XMPP_CLOSED,		/* stream closed by either side, no error */
+	CB_XMPP_CONNECTED,	 /* <handshake/> received: registered */
+	CB_XMPP_FAILED,		 /* see reason, condition, text */
+	CB_XMPP_CLOSED,		 /* stream closed by either side, no error */
 };
 
 /*
@@ -60,14 +60,14 @@ enum cb_xmpp_state {
  */
 enum cb_xmpp_reason {
 	CB_XMPP_R_NONE,
-	CB_XMPP_R_NOT_CONFIGURED,	/* uniqueName, domain or secret missing */
-	CB_XMPP_R_DNS_FAILURE,		/* no SRV record, or no address for a target */
-	CB_XMPP_R_CONNECT_FAILURE,	/* TCP connect refused / unreachable */
-	CB_XMPP_R_TLS_FAILURE,		/* handshake or certificate check failed */
-	CB_XMPP_R_AUTH_FAILURE,		/* stream error before <handshake/> */
-	CB_XMPP_R_PROTOCOL_ERROR,	/* the server's bytes broke the rules */
-	CB_XMPP_R_TIMEOUT,		/* no <handshake/> in time */
-	CB_XMPP_R_CONNECTION_LOST,	/* an established link ended */
+	CB_XMPP_R_NOT_CONFIGURED,  /* uniqueName, domain or secret missing */
+	CB_XMPP_R_DNS_FAILURE,	   /* no SRV record, or no address for a target */
+	CB_XMPP_R_CONNECT_FAILURE, /* TCP connect refused / unreachable */
+	CB_XMPP_R_TLS_FAILURE,	   /* handshake or certificate check failed */
+	CB_XMPP_R_AUTH_FAILURE,	   /* stream error before <handshake/> */
+	CB_XMPP_R_PROTOCOL_ERROR,  /* the server's bytes broke the rules */
+	CB_XMPP_R_TIMEOUT,	   /* no <handshake/> in time */
+	CB_XMPP_R_CONNECTION_LOST, /* an established link ended */
 	CB_XMPP_R_COUNT
 };
 
@@ -87,11 +87,11 @@ const char *cb_xmpp_state_name(enum cb_xmpp_state s);
 enum cb_xmpp_reason cb_xmpp_error_reason(const char *condition, bool registered);
 
 struct cb_xmpp_comp_cfg {
-	const char *unique_name;  /* the call bridge's name, with or without domain */
-	const char *domain;	  /* the XMPP domain */
-	const char *secret;	  /* shared secret; never logged */
-	uint32_t keepalive_ms;	  /* whitespace ping after this long without output; 0: 60 s */
-	uint32_t handshake_ms;	  /* max time from start to <handshake/>; 0: 30 s */
+	const char *unique_name; /* the call bridge's name, with or without domain */
+	const char *domain;	 /* the XMPP domain */
+	const char *secret;	 /* shared secret; never logged */
+	uint32_t keepalive_ms;	 /* whitespace ping after this long without output; 0: 60 s */
+	uint32_t handshake_ms;	 /* max time from start to <handshake/>; 0: 30 s */
 	/* Called for each complete top-level stanza once registered, with
 	 * its raw bytes (borrowed) and element name; may be NULL. */
 	void (*on_stanza)(void *arg, const char *name, const char *xml, size_t len);
@@ -106,8 +106,8 @@ struct cb_xmpp_tag {
 struct cb_xmpp_comp {
 	enum cb_xmpp_state state;
 	enum cb_xmpp_reason reason;
-	char condition[CB_XMPP_NAME_MAX + 1]; /* stream error condition, or "" */
-	char text[CB_XMPP_TEXT_MAX + 1];	      /* its <text>, or our explanation */
+	char condition[CB_XMPP_NAME_MAX + 1];	  /* stream error condition, or "" */
+	char text[CB_XMPP_TEXT_MAX + 1];	  /* its <text>, or our explanation */
 	char component[CB_XMPP_NAME_MAX * 4 + 2]; /* the stream 'to': name.domain */
 	char stream_id[CB_XMPP_ID_MAX + 1];
 	char secret[CB_XMPP_SECRET_MAX + 1];
@@ -194,10 +194,10 @@ uint32_t cb_xmpp_backoff_ms(const struct cb_xmpp_backoff *b, unsigned attempt, u
  * SRV order) and ends with i.
  */
 struct cb_xmpp_rotation {
-	size_t n;	       /* targets in the list */
-	size_t next;	       /* the index to try next */
-	size_t left;	       /* attempts left in this round */
-	size_t current;	       /* the index last handed out */
+	size_t n;		/* targets in the list */
+	size_t next;		/* the index to try next */
+	size_t left;		/* attempts left in this round */
+	size_t current;		/* the index last handed out */
 	unsigned failed_rounds; /* rounds without a registration, for the back-off */
 };
 void cb_xmpp_rot_start(struct cb_xmpp_rotation *r, size_t n);

@@ -55,8 +55,9 @@ int cb_xmpp_override_parse(const char *s, struct cb_xmpp_target *ret, char *err,
 		const char *colon = strchr(s, ':');
 
 		if (colon && strchr(colon + 1, ':'))
-			return fail(err, errlen, "an IPv6 address must be written in brackets, "
-					     "as [address]:port",
+			return fail(err, errlen,
+				    "an IPv6 address must be written in brackets, "
+				    "as [address]:port",
 				    s);
 		hl = colon ? (size_t)(colon - s) : strlen(s);
 		if (hl == 0 || hl > CB_XMPP_HOST_MAX)

@@ -44,10 +44,10 @@ static void check_out(struct cb_xmpp_comp *c)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cb_xmpp_comp_cfg cfg = {
-		.unique_name = "callbridge",
-		.domain = "example.com",
-		.secret = "cb-secret-123",
-		.on_stanza = on_stanza,
+	    .unique_name = "callbridge",
+	    .domain = "example.com",
+	    .secret = "cb-secret-123",
+	    .on_stanza = on_stanza,
 	};
 	struct cb_xmpp_comp c;
 	size_t chunk;

@@ -34,7 +34,7 @@ static void override_ok(const char *s, const char *host, unsigned port)
 
 static void override_bad(const char *s, const char *words)
 {
-	struct cb_xmpp_target t = { "untouched", 7 };
+	struct cb_xmpp_target t = {"untouched", 7};
 	char err[200] = "";
 	int r = cb_xmpp_override_parse(s, &t, err, sizeof(err));
 
@@ -72,7 +72,7 @@ static void test_override(void)
 	override_bad("xmpp_example.com", "host name");
 
 	ok(cb_xmpp_srv_name("example.com", name, sizeof(name)) == 0 &&
-		   strcmp(name, "_xmpp-component._tcp.example.com") == 0,
+	       strcmp(name, "_xmpp-component._tcp.example.com") == 0,
 	   "SRV name");
 	is_int(cb_xmpp_srv_name("bad domain", name, sizeof(name)), -EINVAL, "SRV name: bad domain");
 	is_int(cb_xmpp_srv_name("example.com", name, 10), -ENOSPC, "SRV name: small buffer");
@@ -100,7 +100,7 @@ static uint32_t seq_rand(void *arg, uint32_t max)
 
 static struct cb_xmpp_srv srv(unsigned prio, unsigned weight, unsigned port, const char *target)
 {
-	struct cb_xmpp_srv r = { (uint16_t)prio, (uint16_t)weight, (uint16_t)port, "" };
+	struct cb_xmpp_srv r = {(uint16_t)prio, (uint16_t)weight, (uint16_t)port, ""};
 
 	snprintf(r.target, sizeof(r.target), "%s", target);
 	return r;
@@ -111,12 +111,12 @@ static void test_srv(void)
 	struct cb_xmpp_target out[CB_XMPP_SRV_MAX];
 	/* spec/xmpp.md 3.9 case 2: three targets, two priorities. */
 	struct cb_xmpp_srv lab[] = {
-		srv(20, 10, 5223, "xmpp2.example.com."),
-		srv(10, 60, 5223, "xmpp1.example.com."),
-		srv(10, 40, 5223, "xmpp3.example.com."),
+	    srv(20, 10, 5223, "xmpp2.example.com."),
+	    srv(10, 60, 5223, "xmpp1.example.com."),
+	    srv(10, 40, 5223, "xmpp3.example.com."),
 	};
-	uint32_t lo[] = { 0, 0, 0 }, hi[] = { 100, 0, 0 }, mid[] = { 60, 0, 0 }, mid1[] = { 61, 0, 0 };
-	struct seq s = { lo, 3, 0, { 0 } };
+	uint32_t lo[] = {0, 0, 0}, hi[] = {100, 0, 0}, mid[] = {60, 0, 0}, mid1[] = {61, 0, 0};
+	struct seq s = {lo, 3, 0, {0}};
 	int n;
 
 	n = cb_xmpp_srv_order(lab, 3, seq_rand, &s, out);
@@ -128,54 +128,54 @@ static void test_srv(void)
 	is_int(s.max_seen[1], 40, "then [0,40]");
 	is_int(s.max_seen[2], 10, "priority 20 alone: [0,10]");
 
-	s = (struct seq){ hi, 3, 0, { 0 } };
+	s = (struct seq){hi, 3, 0, {0}};
 	cb_xmpp_srv_order(lab, 3, seq_rand, &s, out);
 	is_str(out[0].host, "xmpp3.example.com", "random 100 picks the last running sum");
 	is_str(out[1].host, "xmpp1.example.com", "the remaining one next");
-	s = (struct seq){ mid, 3, 0, { 0 } };
+	s = (struct seq){mid, 3, 0, {0}};
 	cb_xmpp_srv_order(lab, 3, seq_rand, &s, out);
 	is_str(out[0].host, "xmpp1.example.com", "random 60 = running sum 60: xmpp1");
-	s = (struct seq){ mid1, 3, 0, { 0 } };
+	s = (struct seq){mid1, 3, 0, {0}};
 	cb_xmpp_srv_order(lab, 3, seq_rand, &s, out);
 	is_str(out[0].host, "xmpp3.example.com", "random 61 > 60: xmpp3");
 
 	/* Weight 0: placed first, chosen only by a random 0. */
 	struct cb_xmpp_srv z[] = {
-		srv(0, 10, 5223, "a.example.com"),
-		srv(0, 0, 5224, "zero.example.com"),
+	    srv(0, 10, 5223, "a.example.com"),
+	    srv(0, 0, 5224, "zero.example.com"),
 	};
-	s = (struct seq){ lo, 3, 0, { 0 } };
+	s = (struct seq){lo, 3, 0, {0}};
 	n = cb_xmpp_srv_order(z, 2, seq_rand, &s, out);
 	is_int(n, 2, "two targets");
 	is_str(out[0].host, "zero.example.com", "weight 0 goes first on a random 0");
 	is_int(out[0].port, 5224, "its port");
-	uint32_t one[] = { 1, 0 };
+	uint32_t one[] = {1, 0};
 
-	s = (struct seq){ one, 2, 0, { 0 } };
+	s = (struct seq){one, 2, 0, {0}};
 	cb_xmpp_srv_order(z, 2, seq_rand, &s, out);
 	is_str(out[0].host, "a.example.com", "random 1 passes the weight-0 record");
 	is_str(out[1].host, "zero.example.com", "which still comes after");
 	struct cb_xmpp_srv zz[] = {
-		srv(5, 0, 5223, "p.example.com"),
-		srv(5, 0, 5223, "q.example.com"),
+	    srv(5, 0, 5223, "p.example.com"),
+	    srv(5, 0, 5223, "q.example.com"),
 	};
-	s = (struct seq){ lo, 3, 0, { 0 } };
+	s = (struct seq){lo, 3, 0, {0}};
 	cb_xmpp_srv_order(zz, 2, seq_rand, &s, out);
 	ok(strcmp(out[0].host, "p.example.com") == 0 && strcmp(out[1].host, "q.example.com") == 0 &&
-		   s.max_seen[0] == 0,
+	       s.max_seen[0] == 0,
 	   "all weights 0: answer order, random in [0,0]");
 
 	/* "." and unusable records. */
-	struct cb_xmpp_srv dot[] = { srv(0, 0, 0, ".") };
+	struct cb_xmpp_srv dot[] = {srv(0, 0, 0, ".")};
 
 	is_int(cb_xmpp_srv_order(dot, 1, seq_rand, &s, out), -ENOENT, "'.' means no service");
 	struct cb_xmpp_srv junk[] = {
-		srv(0, 0, 0, "noport.example.com"),
-		srv(0, 0, 5223, "bad_name.example.com"),
-		srv(1, 5, 5223, "ok.example.com"),
-		srv(0, 5, 5223, "."),
+	    srv(0, 0, 0, "noport.example.com"),
+	    srv(0, 0, 5223, "bad_name.example.com"),
+	    srv(1, 5, 5223, "ok.example.com"),
+	    srv(0, 5, 5223, "."),
 	};
-	s = (struct seq){ lo, 3, 0, { 0 } };
+	s = (struct seq){lo, 3, 0, {0}};
 	n = cb_xmpp_srv_order(junk, 4, seq_rand, &s, out);
 	ok(n == 1 && strcmp(out[0].host, "ok.example.com") == 0,
 	   "port 0, bad names and '.' among others are skipped");
@@ -184,9 +184,9 @@ static void test_srv(void)
 	is_int(cb_xmpp_srv_order(junk, CB_XMPP_SRV_MAX + 1, seq_rand, &s, out), -EINVAL,
 	       "more than the cap: -EINVAL");
 	/* A random source that overshoots cannot select past the end. */
-	uint32_t huge[] = { UINT32_MAX, UINT32_MAX, UINT32_MAX };
+	uint32_t huge[] = {UINT32_MAX, UINT32_MAX, UINT32_MAX};
 
-	s = (struct seq){ huge, 3, 0, { 0 } };
+	s = (struct seq){huge, 3, 0, {0}};
 	n = cb_xmpp_srv_order(lab, 3, seq_rand, &s, out);
 	is_int(n, 3, "an overshooting random source still orders all");
 	ok(cb_xmpp_rand_default(NULL, 0) == 0 && cb_xmpp_rand_default(NULL, 5) <= 5,
@@ -216,9 +216,9 @@ static void test_digest(void)
 /* --- the state machine --- */
 
 static const char *const PROSODY_OK =
-	"<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xml:lang='en' "
-	"id='3166c1e2-e984-41d8-b225-33d1a8621974' from='callbridge.example.com' "
-	"xmlns:stream='http://etherx.jabber.org/streams'><handshake/>";
+    "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xml:lang='en' "
+    "id='3166c1e2-e984-41d8-b225-33d1a8621974' from='callbridge.example.com' "
+    "xmlns:stream='http://etherx.jabber.org/streams'><handshake/>";
 
 struct got {
 	int n;
@@ -240,13 +240,13 @@ static struct got got;
 static void comp(struct cb_xmpp_comp *c, const char *secret)
 {
 	struct cb_xmpp_comp_cfg cfg = {
-		.unique_name = "callbridge",
-		.domain = "example.com",
-		.secret = secret,
-		.keepalive_ms = 1000,
-		.handshake_ms = 5000,
-		.on_stanza = on_stanza,
-		.arg = &got,
+	    .unique_name = "callbridge",
+	    .domain = "example.com",
+	    .secret = secret,
+	    .keepalive_ms = 1000,
+	    .handshake_ms = 5000,
+	    .on_stanza = on_stanza,
+	    .arg = &got,
 	};
 	int r = cb_xmpp_comp_init(c, &cfg);
 
@@ -301,14 +301,15 @@ static void test_transcript(bool bytewise)
 	is_int(c.state, CB_XMPP_CONNECTED, "connected (%s)", how);
 	is_str(cb_xmpp_state_name(c.state), "connected", "state name");
 	/* Keep-alive whitespace from the server, then a stanza. */
-	is_int(feed(&c, " \n<message from='alice@example.com/cli' to='room1@callbridge.example.com' "
-			"type='chat'><body>hi &amp; &#x263A; <b/></body></message>",
+	is_int(feed(&c,
+		    " \n<message from='alice@example.com/cli' to='room1@callbridge.example.com' "
+		    "type='chat'><body>hi &amp; &#x263A; <b/></body></message>",
 		    bytewise),
 	       0, "a stanza reads (%s)", how);
 	is_int(got.n, 1, "one stanza handed up (%s)", how);
 	is_str(got.name, "message", "its name");
 	ok(strncmp(got.xml, "<message from=", 14) == 0 &&
-		   strstr(got.xml, "</message>") == got.xml + strlen(got.xml) - 10,
+	       strstr(got.xml, "</message>") == got.xml + strlen(got.xml) - 10,
 	   "its raw bytes, from start to end tag (%s)", how);
 	is_int(feed(&c, "<iq type='get' id='1' from='example.com' to='callbridge.example.com'/>",
 		    bytewise),
@@ -351,7 +352,7 @@ static void failure(const char *label, const char *server, enum cb_xmpp_reason w
 	"<stream:stream xmlns='jabber:component:accept' "                                          \
 	"xmlns:stream='http://etherx.jabber.org/streams' id='" id "'>"
 #define ERR(cond, txt)                                                                             \
-	"<stream:error><" cond " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>" txt                  \
+	"<stream:error><" cond " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>" txt                \
 	"</stream:error></stream:stream>"
 #define TEXT(t) "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>" t "</text>"
 
@@ -359,15 +360,16 @@ static void test_failures(void)
 {
 	/* spec/xmpp.md 3.9 cases 5, 6, 8 and ejabberd's 9. */
 	failure("wrong secret (prosody)",
-		HDR("abc") ERR("not-authorized", TEXT("Given token does not match calculated token")),
+		HDR("abc")
+		    ERR("not-authorized", TEXT("Given token does not match calculated token")),
 		CB_XMPP_R_AUTH_FAILURE, "not-authorized",
 		"Given token does not match calculated token");
 	failure("wrong secret (ejabberd)", HDR("1234") ERR("not-authorized", ""),
 		CB_XMPP_R_AUTH_FAILURE, "not-authorized", "");
 	failure("unknown name (prosody: id='' then error)",
 		"<?xml version='1.0'?>" HDR("")
-			ERR("host-unknown", TEXT("nosuch.example.com does not match any configured "
-						 "external components")),
+		    ERR("host-unknown", TEXT("nosuch.example.com does not match any configured "
+					     "external components")),
 		CB_XMPP_R_AUTH_FAILURE, "host-unknown", NULL);
 	failure("second connection", HDR("x") ERR("conflict", TEXT("Component already connected")),
 		CB_XMPP_R_AUTH_FAILURE, "conflict", "Component already connected");
@@ -378,24 +380,25 @@ static void test_failures(void)
 		CB_XMPP_R_AUTH_FAILURE, "undefined-condition", NULL);
 	failure("unknown condition", HDR("x") ERR("made-up", ""), CB_XMPP_R_AUTH_FAILURE,
 		"undefined-condition", NULL);
-	failure("text with entities",
-		HDR("x") ERR("not-authorized", TEXT("a &lt;b&gt; &#233;")),
+	failure("text with entities", HDR("x") ERR("not-authorized", TEXT("a &lt;b&gt; &#233;")),
 		CB_XMPP_R_AUTH_FAILURE, "not-authorized", "a <b> \xc3\xa9");
 
 	/* Protocol errors: we send the stream error. */
-	failure("wrong stream namespace",
-		"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
-		"id='1'>",
-		CB_XMPP_R_PROTOCOL_ERROR, "invalid-namespace", NULL);
-	failure("no stream prefix binding", "<stream:stream xmlns='jabber:component:accept' id='1'>",
-		CB_XMPP_R_PROTOCOL_ERROR, "invalid-namespace", NULL);
+	failure(
+	    "wrong stream namespace",
+	    "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+	    "id='1'>",
+	    CB_XMPP_R_PROTOCOL_ERROR, "invalid-namespace", NULL);
+	failure("no stream prefix binding",
+		"<stream:stream xmlns='jabber:component:accept' id='1'>", CB_XMPP_R_PROTOCOL_ERROR,
+		"invalid-namespace", NULL);
 	failure("not a stream", "<foo>", CB_XMPP_R_PROTOCOL_ERROR, "not-well-formed", NULL);
 	failure("comment", HDR("1") "<!-- hi -->", CB_XMPP_R_PROTOCOL_ERROR, "restricted-xml",
 		NULL);
-	failure("DTD", "<!DOCTYPE x [<!ENTITY a 'b'>]>", CB_XMPP_R_PROTOCOL_ERROR,
-		"restricted-xml", NULL);
-	failure("PI after start", HDR("1") "<?php x?>", CB_XMPP_R_PROTOCOL_ERROR,
-		"restricted-xml", NULL);
+	failure("DTD", "<!DOCTYPE x [<!ENTITY a 'b'>]>", CB_XMPP_R_PROTOCOL_ERROR, "restricted-xml",
+		NULL);
+	failure("PI after start", HDR("1") "<?php x?>", CB_XMPP_R_PROTOCOL_ERROR, "restricted-xml",
+		NULL);
 	failure("XML declaration not first", " <?xml version='1.0'?>", CB_XMPP_R_PROTOCOL_ERROR,
 		"restricted-xml", NULL);
 	failure("stanza before the handshake", HDR("1") "<message/>", CB_XMPP_R_PROTOCOL_ERROR,
@@ -412,11 +415,10 @@ static void test_failures(void)
 		"not-well-formed", NULL);
 	failure("duplicate attribute", HDR("1") "<handshake a='1' a='2'/>",
 		CB_XMPP_R_PROTOCOL_ERROR, "not-well-formed", NULL);
-	failure("bad UTF-8", HDR("1") ERR("conflict", TEXT("\xc3\x28")),
-		CB_XMPP_R_PROTOCOL_ERROR, "not-well-formed", NULL);
-	failure("stream prefix rebound",
-		HDR("1") "<handshake xmlns:stream='urn:x'/>", CB_XMPP_R_PROTOCOL_ERROR,
-		"bad-namespace-prefix", NULL);
+	failure("bad UTF-8", HDR("1") ERR("conflict", TEXT("\xc3\x28")), CB_XMPP_R_PROTOCOL_ERROR,
+		"not-well-formed", NULL);
+	failure("stream prefix rebound", HDR("1") "<handshake xmlns:stream='urn:x'/>",
+		CB_XMPP_R_PROTOCOL_ERROR, "bad-namespace-prefix", NULL);
 
 	/* Too deep and too large. */
 	{
@@ -477,7 +479,8 @@ static void test_failures(void)
 		cb_xmpp_comp_free(&c);
 
 		comp(&c, "s");
-		is_int(feed(&c, HDR("1") "</stream:stream>", false), 0, "close before the handshake");
+		is_int(feed(&c, HDR("1") "</stream:stream>", false), 0,
+		       "close before the handshake");
 		is_int(c.state, CB_XMPP_CLOSED, "closed");
 		is_str(c.text, "the server closed the stream before registration", "says so");
 		cb_xmpp_comp_free(&c);
@@ -498,8 +501,8 @@ static void test_failures(void)
 static void test_config(void)
 {
 	struct cb_xmpp_comp c;
-	struct cb_xmpp_comp_cfg cfg = { .unique_name = "cb1", .domain = "example.com",
-					.secret = "s" };
+	struct cb_xmpp_comp_cfg cfg = {
+	    .unique_name = "cb1", .domain = "example.com", .secret = "s"};
 
 	is_int(cb_xmpp_comp_init(&c, &cfg), 0, "cb1 + example.com");
 	is_str(c.component, "cb1.example.com", "the stream 'to' is name.domain");
@@ -512,15 +515,13 @@ static void test_config(void)
 	const struct {
 		const char *name, *domain, *secret, *words;
 	} bad[] = {
-		{ "", "example.com", "s", "uniqueName" },
-		{ "cb1", "", "s", "domain" },
-		{ "cb1", "example.com", "", "sharedSecret" },
-		{ "cb 1", "example.com", "s", "uniqueName" },
-		{ "cb1", "exa mple.com", "s", "domain" },
+	    {"", "example.com", "s", "uniqueName"},	{"cb1", "", "s", "domain"},
+	    {"cb1", "example.com", "", "sharedSecret"}, {"cb 1", "example.com", "s", "uniqueName"},
+	    {"cb1", "exa mple.com", "s", "domain"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct cb_xmpp_comp_cfg b = { .unique_name = bad[i].name, .domain = bad[i].domain,
-					      .secret = bad[i].secret };
+		struct cb_xmpp_comp_cfg b = {
+		    .unique_name = bad[i].name, .domain = bad[i].domain, .secret = bad[i].secret};
 
 		is_int(cb_xmpp_comp_init(&c, &b), -EINVAL, "settings %zu refused", i);
 		ok(c.reason == CB_XMPP_R_NOT_CONFIGURED && strstr(c.text, bad[i].words),
@@ -570,22 +571,24 @@ static void test_timers(void)
 
 static void test_backoff(void)
 {
-	struct cb_xmpp_backoff b = { 1000, 60000 };
-	const uint32_t want_lo[] = { 500, 1000, 2000, 4000, 8000, 16000, 30000, 30000 };
+	struct cb_xmpp_backoff b = {1000, 60000};
+	const uint32_t want_lo[] = {500, 1000, 2000, 4000, 8000, 16000, 30000, 30000};
 
 	for (unsigned i = 0; i < 8; i++) {
-		uint32_t lo = cb_xmpp_backoff_ms(&b, i, 0), hi = cb_xmpp_backoff_ms(&b, i, UINT32_MAX);
+		uint32_t lo = cb_xmpp_backoff_ms(&b, i, 0),
+			 hi = cb_xmpp_backoff_ms(&b, i, UINT32_MAX);
 
 		is_int(lo, want_lo[i], "attempt %u, no jitter: half", i);
 		is_int(hi, want_lo[i] * 2, "attempt %u, full jitter: capped double", i);
 	}
 	is_int(cb_xmpp_backoff_ms(&b, 200, UINT32_MAX), 60000, "huge attempt stays at the cap");
-	is_int(cb_xmpp_backoff_ms(NULL, 0, UINT32_MAX / 2), 749, "defaults: 1 s base, mid jitter: 500 + 249");
+	is_int(cb_xmpp_backoff_ms(NULL, 0, UINT32_MAX / 2), 749,
+	       "defaults: 1 s base, mid jitter: 500 + 249");
 }
 
 static void test_rotation(void)
 {
-	struct cb_xmpp_rotation r = { 0 };
+	struct cb_xmpp_rotation r = {0};
 	size_t i = 99;
 
 	/* Three SRV targets; the first two are down. */
