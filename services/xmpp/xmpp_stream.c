@@ -94,6 +94,15 @@ static bool ns_eq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+static void attr_append(struct xmpp_elem *e, const char *name, const char *ns, const char *value)
+{
+	e->attrs = xrealloc(e->attrs, (e->nattrs + 1) * sizeof(*e->attrs));
+	e->attrs[e->nattrs].name = xstrdup(name);
+	e->attrs[e->nattrs].ns = ns ? xstrdup(ns) : NULL;
+	e->attrs[e->nattrs].value = xstrdup(value);
+	e->nattrs++;
+}
+
 void xmpp_elem_set_attr(struct xmpp_elem *e, const char *name, const char *ns, const char *value)
 {
 	for (size_t i = 0; i < e->nattrs; i++) {
@@ -103,11 +112,7 @@ void xmpp_elem_set_attr(struct xmpp_elem *e, const char *name, const char *ns, c
 			return;
 		}
 	}
-	e->attrs = xrealloc(e->attrs, (e->nattrs + 1) * sizeof(*e->attrs));
-	e->attrs[e->nattrs].name = xstrdup(name);
-	e->attrs[e->nattrs].ns = ns ? xstrdup(ns) : NULL;
-	e->attrs[e->nattrs].value = xstrdup(value);
-	e->nattrs++;
+	attr_append(e, name, ns, value);
 }
 
 struct xmpp_elem *xmpp_elem_add_child(struct xmpp_elem *e, struct xmpp_elem *child)
@@ -329,18 +334,19 @@ struct xmpp_stream {
 
 static void set_handlers(struct xmpp_stream *s);
 
-/* Splits an expat name "URI\x1flocal" in place; *ns is NULL when the name
- * has no namespace. */
-static char *split_name(char *name, char **ns)
+/* Splits an expat name "URI\x1flocal" into a copy of the URI (*ns, NULL
+ * when the name has none; the caller frees it) and the local name (a
+ * pointer into name). Expat's strings are never written: it reuses them
+ * for the end tags. */
+static const char *split_name(const char *name, char **ns)
 {
-	char *sep = strrchr(name, NS_SEP);
+	const char *sep = strrchr(name, NS_SEP);
 
 	if (!sep) {
 		*ns = NULL;
 		return name;
 	}
-	*sep = '\0';
-	*ns = name;
+	*ns = xstrndup(name, (size_t)(sep - name));
 	return sep + 1;
 }
 
@@ -406,13 +412,16 @@ static void on_ns_decl(void *ud, const XML_Char *prefix, const XML_Char *uri)
 	s->hdr_ns = uri ? xstrdup(uri) : NULL;
 }
 
-static void on_header(struct xmpp_stream *s, char *name, const XML_Char **atts)
+static void on_header(struct xmpp_stream *s, const char *name, const XML_Char **atts)
 {
 	struct xmpp_stream_header h = { 0 };
-	char *ns, *local = split_name(name, &ns);
+	char *ns;
+	const char *local = split_name(name, &ns);
+	bool ns_ok = ns && strcmp(ns, XMPP_NS_STREAMS) == 0;
 
+	free(ns);
 	/* RFC 6120 section 4.8.1: the stream namespace is fixed. */
-	if (!ns || strcmp(ns, XMPP_NS_STREAMS) != 0) {
+	if (!ns_ok) {
 		fail(s, XMPP_SERR_INVALID_NAMESPACE, "the stream element is not in the streams namespace");
 		return;
 	}
@@ -425,11 +434,14 @@ static void on_header(struct xmpp_stream *s, char *name, const XML_Char **atts)
 		return;
 	}
 	for (size_t i = 0; atts[i]; i += 2) {
-		char *ans, *aname = split_name((char *)atts[i], &ans);
+		char *ans;
+		const char *aname = split_name(atts[i], &ans);
+		bool xml = ans && strcmp(ans, XMPP_NS_XML) == 0, qualified = ans != NULL;
 
-		if (ans && strcmp(ans, XMPP_NS_XML) == 0 && strcmp(aname, "lang") == 0)
+		free(ans);
+		if (xml && strcmp(aname, "lang") == 0)
 			h.lang = atts[i + 1];
-		else if (ans)
+		else if (qualified)
 			continue;
 		else if (strcmp(aname, "to") == 0)
 			h.to = atts[i + 1];
@@ -474,12 +486,13 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
 	struct xmpp_stream *s = ud;
 	struct xmpp_elem *e;
-	char *ns, *local;
+	char *ns;
+	const char *local;
 
 	if (s->stop)
 		return;
 	if (s->depth == 0) {
-		on_header(s, (char *)name, atts);
+		on_header(s, name, atts);
 		return;
 	}
 	if (s->depth == 1)
@@ -490,12 +503,16 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		fail(s, XMPP_SERR_POLICY_VIOLATION, "stanza nested too deep");
 		return;
 	}
-	local = split_name((char *)name, &ns);
+	local = split_name(name, &ns);
 	e = xmpp_elem_new(local, ns);
+	free(ns);
 	for (size_t i = 0; atts[i]; i += 2) {
-		char *ans, *aname = split_name((char *)atts[i], &ans);
+		char *ans;
+		const char *aname = split_name(atts[i], &ans);
 
-		xmpp_elem_set_attr(e, aname, ans, atts[i + 1]);
+		/* Expat refuses duplicate attributes: no lookup needed. */
+		attr_append(e, aname, ans, atts[i + 1]);
+		free(ans);
 	}
 	if (s->depth == 1)
 		s->stack[0] = e;
