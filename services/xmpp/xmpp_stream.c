@@ -3,9 +3,10 @@
  * The XMPP stream parser (see xmpp_stream.h): libexpat in namespace mode,
  * names arrive as "URI\x1flocal" (0x1f cannot occur in XML 1.0 text, so
  * splitting at the last one is safe whatever a namespace URI holds). The
- * parser is fed in chunks of at most XMPP_FEED_CHUNK bytes so that expat
- * never buffers more than the stanza cap plus one chunk of an unfinished
- * token: the cap holds even for one huge start tag.
+ * parser is fed in chunks of at most XMPP_FEED_CHUNK bytes, and never
+ * more than one byte past the stanza cap, so that expat never buffers
+ * more than the cap of an unfinished token: the cap holds even for one
+ * huge start tag.
  */
 #include "config.h"
 
@@ -769,7 +770,16 @@ long xmpp_stream_feed(struct xmpp_stream *s, const uint8_t *buf, size_t len)
 		return -EPIPE;
 	while (off < len) {
 		size_t n = len - off < XMPP_FEED_CHUNK ? len - off : XMPP_FEED_CHUNK;
-		enum XML_Status st = XML_Parse(s->p, (const char *)buf + off, (int)n, XML_FALSE);
+		size_t room = s->stanza_max + 1 - (size_t)(s->fed - s->mark);
+		enum XML_Status st;
+
+		/* Never more than one byte past the cap in expat's hands:
+		 * then the verdict on an oversized stanza (policy-violation,
+		 * or what expat finds in its first max + 1 bytes) does not
+		 * depend on how the bytes were split. */
+		if (n > room)
+			n = room;
+		st = XML_Parse(s->p, (const char *)buf + off, (int)n, XML_FALSE);
 
 		if (s->err != XMPP_SERR_NONE)
 			return failed(s);

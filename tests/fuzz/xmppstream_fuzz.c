@@ -4,7 +4,7 @@
  * The first byte picks a split step: the rest is parsed whole, then again
  * in pieces of that many bytes (with what a restart leaves over fed to the
  * new stream, as the I/O layer does after SASL); both runs must give the
- * same events. Each stanza is serialized, and the serialization must parse
+ * same events (see below for errors). Each stanza is serialized, and the serialization must parse
  * back to the same serialization. Caps: 2 KiB per stanza, depth 16, so
  * the limits are reached. Also tests/fuzz/xmppstream_replay in
  * `make check` over tests/fuzz/corpus/xmppstream/.
@@ -97,8 +97,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	step = (size_t)data[0] + 1;
 	run(&a, data + 1, size - 1, size);
 	run(&b, data + 1, size - 1, step);
-	if (strcmp(sb_str(&a.log), sb_str(&b.log)) != 0)
-		abort(); /* where the bytes are split must not matter */
+	/* Where the bytes are split must not matter: the same events, and
+	 * the same error if both runs end in one. Expat may see an error
+	 * in a prefix fed in pieces where, fed at once, it still waits for
+	 * more bytes (its encoding detection on the first bytes): one run
+	 * may then have an error the other has not seen yet. */
+	{
+		const char *ea = strstr(sb_str(&a.log), "error "), *eb = strstr(sb_str(&b.log), "error ");
+		size_t la = ea ? (size_t)(ea - a.log.buf) : a.log.len;
+		size_t lb = eb ? (size_t)(eb - b.log.buf) : b.log.len;
+
+		if (la != lb || memcmp(sb_str(&a.log), sb_str(&b.log), la) != 0)
+			abort();
+		if (ea && eb && strcmp(ea, eb) != 0)
+			abort();
+	}
 	sb_free(&a.log);
 	sb_free(&b.log);
 	return 0;
