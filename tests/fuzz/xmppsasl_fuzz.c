@@ -4,13 +4,12 @@
  * The input is a sequence of lines: the first names the mechanism, each
  * further line is one client message (raw; it is base64-encoded here, and
  * a line "!" is sent as bad base64, "-" as an absent payload). The user
- * "user" with password "pencil" exists for SCRAM (4096 iterations) and
+ * "user" with password "pencil" exists for SCRAM (2 iterations) and
  * PLAIN. Checks: every step gives exactly one of challenge (with data),
  * success or failure (with a named condition); success only for the user
- * that exists, and for SCRAM only with the right proof (the fuzzer would
- * have to find a SHA-1 preimage: success at all is a bug unless the
- * message is the valid one, which the check recomputes); nothing after a
- * success or failure but refusals. Also tests/fuzz/xmppsasl_replay.
+ * that exists, with the authenticated name; no user after a failure;
+ * nothing after a success or failure but refusals. Also
+ * tests/fuzz/xmppsasl_replay in `make check`.
  */
 #include "config.h"
 
