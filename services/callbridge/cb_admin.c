@@ -579,7 +579,10 @@ static void page_status(struct cb_web *w, struct cv_http_req *req, const struct 
 	send_page(req, 200, &sb);
 }
 
+/* The form's field names are those of CMS's Web Admin page; the API
+ * object calls the server address serverAddressOverride (spec 2.10). */
 static const char *const xmpp_fields[] = { "uniqueName", "domain", "serverAddress", NULL };
+static const char *const xmpp_api_fields[] = { "uniqueName", "domain", "serverAddressOverride" };
 static const char *const xmpp_labels[] = { "Unique Call Bridge name", "Domain",
 					   "Server address" };
 
@@ -601,7 +604,7 @@ static void page_general(struct cb_web *w, struct cv_http_req *req, const struct
 		     "action=\"/config/general\">");
 	csrf_field(&sb, s);
 	for (int i = 0; xmpp_fields[i]; i++) {
-		const char *v = xchild_text(x, xmpp_fields[i]);
+		const char *v = xchild_text(x, xmpp_api_fields[i]);
 
 		sb_printf(&sb, "<p><label for=\"%s\">%s</label><input id=\"%s\" name=\"%s\" "
 			       "value=\"",
@@ -633,7 +636,7 @@ static void post_general(struct cb_web *w, struct cv_http_req *req, const struct
 		if (r < 0)
 			goto bad;
 		if (r == 1)
-			form_put(&form, xmpp_fields[i], v);
+			form_put(&form, xmpp_api_fields[i], v);
 	}
 	{
 		int r = cb_form_value(body, blen, "sharedSecret", v, sizeof(v));
