@@ -84,7 +84,9 @@ struct cb_db {
 };
 
 /* Opens (creates, migrates to CB_DB_SCHEMA_VERSION) the SQLite store at
- * path (":memory:" for a private one). err gets a sentence on failure. */
+ * path (":memory:" for a private one). err gets a sentence on failure.
+ * The handle belongs to one thread at a time (SQLite's multi-thread mode:
+ * no mutex per call). */
 int cb_db_sqlite_open(const char *path, struct cb_db **ret, char *err, size_t errlen);
 /* For tests of the migrations: opens and migrates only up to version. */
 int cb_db_sqlite_open_version(const char *path, int version, struct cb_db **ret, char *err,

@@ -360,7 +360,11 @@ int cb_db_sqlite_open_version(const char *path, int version, struct cb_db **ret,
 	sqlite3 *h = NULL;
 	int r;
 
-	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	/* NOMUTEX: one thread (the event loop) uses the connection, so
+	 * SQLite's per-call connection mutex only costs (a lock and unlock
+	 * around every sqlite3_column_text(): 9% of a list request). */
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				   SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "cannot open %s: %s", path,
 			 h ? sqlite3_errmsg(h) : "out of memory");
