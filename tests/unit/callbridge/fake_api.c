@@ -84,7 +84,7 @@ void cb_api_handle(struct cb_api *api, const struct cb_request *req, struct cb_r
 			if (cb_form_value(b, n, "uniqueName", fake_xmpp_unique,
 					sizeof(fake_xmpp_unique)) < 0 ||
 			    cb_form_value(b, n, "domain", fake_xmpp_domain, sizeof(fake_xmpp_domain)) < 0 ||
-			    cb_form_value(b, n, "serverAddress", fake_xmpp_server,
+			    cb_form_value(b, n, "serverAddressOverride", fake_xmpp_server,
 					sizeof(fake_xmpp_server)) < 0 ||
 			    cb_form_value(b, n, "sharedSecret", fake_xmpp_secret,
 					sizeof(fake_xmpp_secret)) < 0) {
@@ -96,7 +96,7 @@ void cb_api_handle(struct cb_api *api, const struct cb_request *req, struct cb_r
 		}
 		sb_printf(&resp->body,
 			  "<?xml version=\"1.0\"?>\n<xmpp>\n  <uniqueName>%s</uniqueName>\n"
-			  "  <domain>%s</domain>\n  <serverAddress>%s</serverAddress>\n</xmpp>\n",
+			  "  <domain>%s</domain>\n  <serverAddressOverride>%s</serverAddressOverride>\n</xmpp>\n",
 			  fake_xmpp_unique, fake_xmpp_domain, fake_xmpp_server);
 		return;
 	}
