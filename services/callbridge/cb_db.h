@@ -21,7 +21,7 @@
 #include "services/callbridge/cb_obj.h"
 
 /* The schema version this build writes (cb_db_sqlite.c lists the steps). */
-#define CB_DB_SCHEMA_VERSION 2
+#define CB_DB_SCHEMA_VERSION 3
 
 /* Fixed id of a singleton object's row. */
 #define CB_DB_SINGLETON_ID "00000000-0000-0000-0000-000000000000"

@@ -10,7 +10,8 @@
  * Lists stay flat with the number of rows: every list is "ORDER BY seq
  * LIMIT n", which walks the rowid b-tree (or a (column, seq) index for a
  * typed filter or a parent link) and stops after n rows; totals are
- * count(*) over the same index; the filter= substring match goes through
+ * count(*) over the same index (a count kept by triggers when nothing
+ * filters); the filter= substring match goes through
  * an FTS5 trigram index (contentless-style external content table kept in
  * step by triggers) when it has 3 characters or more, and through LIKE
  * over the rows otherwise (trigrams cannot serve 1-2 character needles).
@@ -19,6 +20,8 @@
  *   1  the object tables, their unique and (column, seq) indexes, meta
  *   2  the FTS5 trigram tables of the filter= fields, their triggers, and
  *      a rebuild of what version 1 rows hold
+ *   3  cb_counts, the row count of every object table kept by triggers:
+ *      the total of an unfiltered list without a count(*) over the table
  * Every open also adds columns for fields added to a descriptor since the
  * table was made (ALTER TABLE ADD COLUMN, unset for existing rows).
  */
@@ -236,6 +239,30 @@ static int step_v2(sqlite3 *h, char *err, size_t errlen)
 	return r;
 }
 
+/* Row counts kept by triggers: an unfiltered total is one lookup, where
+ * count(*) walks every page of the table (20 ms at 100,000 coSpaces, more
+ * than the rest of the request). Cascaded deletes fire the triggers too. */
+static int step_v3(sqlite3 *h, char *err, size_t errlen)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r;
+
+	sb_puts(&sb, "CREATE TABLE cb_counts (tbl TEXT PRIMARY KEY, n INTEGER NOT NULL) "
+		     "WITHOUT ROWID;\n");
+	for (size_t k = 0; cb_objs[k]; k++) {
+		const char *t = cb_objs[k]->table;
+
+		sb_printf(&sb, "INSERT INTO cb_counts SELECT '%s', count(*) FROM %s;\n", t, t);
+		sb_printf(&sb, "CREATE TRIGGER %s_count_i AFTER INSERT ON %s BEGIN "
+			       "UPDATE cb_counts SET n = n + 1 WHERE tbl = '%s'; END;\n", t, t, t);
+		sb_printf(&sb, "CREATE TRIGGER %s_count_d AFTER DELETE ON %s BEGIN "
+			       "UPDATE cb_counts SET n = n - 1 WHERE tbl = '%s'; END;\n", t, t, t);
+	}
+	r = exec(h, sb_str(&sb), err, errlen);
+	sb_free(&sb);
+	return r;
+}
+
 /* Columns of fields added to a descriptor after its table was made. */
 static int add_columns(sqlite3 *h, char *err, size_t errlen)
 {
@@ -312,7 +339,7 @@ static int schema_version(sqlite3 *h, int *ret)
 
 static int migrate(sqlite3 *h, int target, char *err, size_t errlen)
 {
-	static int (*const steps[])(sqlite3 *, char *, size_t) = { step_v1, step_v2 };
+	static int (*const steps[])(sqlite3 *, char *, size_t) = { step_v1, step_v2, step_v3 };
 	int v = 0, r;
 
 	/* One transaction: a crash mid-migration leaves the old version. */
@@ -666,6 +693,11 @@ char *cb_db_sqlite_list_sql(const struct cb_obj *o, const struct cb_query *q, bo
 {
 	struct strbuf sb = STRBUF_INIT;
 
+	if (count && q->eq_field < 0 && q->nmore == 0 && !(q->filter && *q->filter)) {
+		/* Everything: the count the triggers keep (schema 3). */
+		sb_printf(&sb, "SELECT n FROM cb_counts WHERE tbl = '%s'", o->table);
+		return sb_steal(&sb);
+	}
 	if (count)
 		sb_printf(&sb, "SELECT count(*) FROM %s", o->table);
 	else

@@ -300,7 +300,7 @@ int main(void)
 	is_str(s, "1", "foreign keys on");
 	free(s);
 	s = pragma(db, "SELECT version FROM schema_version");
-	is_str(s, "2", "schema version 2");
+	is_str(s, "3", "schema version 3");
 	free(s);
 
 	/* CRUD */
@@ -411,6 +411,15 @@ int main(void)
 		ok(strstr(p, "TEMP B-TREE") == NULL, "plain list: no sort (%s)", p);
 		free(sql);
 		free(p);
+		sql = cb_db_sqlite_list_sql(cs, &q, true);
+		p = plan(db, sql);
+		ok(strstr(p, "SEARCH cb_counts") && !strstr(p, "cospaces"),
+		   "plain total: the kept count, not the table (%s)", p);
+		free(sql);
+		free(p);
+		p = pragma(db, "SELECT count(*) FROM cospaces");
+		is_int(total(db, cs, NULL), strtol(p, NULL, 10), "the kept count is count(*)");
+		free(p);
 		q.filter = "sales";
 		sql = cb_db_sqlite_list_sql(cs, &q, false);
 		p = plan(db, sql);
@@ -500,7 +509,7 @@ int main(void)
 	r = cb_db_sqlite_open(path, &db, err, sizeof(err));
 	ok(r == 0, "open migrates (%s)", r ? err : "ok");
 	s = pragma(db, "SELECT version FROM schema_version");
-	is_str(s, "2", "now version 2");
+	is_str(s, "3", "now version 3");
 	free(s);
 	is_int(total(db, cs, "space 1"), 11, "FTS built from the old rows");
 	s = pragma(db, "SELECT count(*) FROM pragma_table_info('cospaces') "
