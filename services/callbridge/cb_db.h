@@ -50,6 +50,7 @@ struct cb_query {
 	size_t nmore;
 	const char *filter;   /* NULL, or a case-insensitive substring of a CB_F_FILTER field */
 	long offset, limit;   /* limit 0: count only */
+	bool list_cols;       /* read only the CB_F_LIST columns, the others are NULL */
 };
 
 struct cb_db;

@@ -96,7 +96,8 @@ void cb_api_handle(struct cb_api *api, const struct cb_request *req, struct cb_r
 		}
 		sb_printf(&resp->body,
 			  "<?xml version=\"1.0\"?>\n<xmpp>\n  <uniqueName>%s</uniqueName>\n"
-			  "  <domain>%s</domain>\n  <serverAddressOverride>%s</serverAddressOverride>\n</xmpp>\n",
+			  "  <domain>%s</domain>\n"
+			  "  <serverAddressOverride>%s</serverAddressOverride>\n</xmpp>\n",
 			  fake_xmpp_unique, fake_xmpp_domain, fake_xmpp_server);
 		return;
 	}

@@ -53,6 +53,7 @@ static int insert_space(struct cb_db *db, const char *id, const char *name, cons
 
 	put(o, v, "name", name);
 	put(o, v, "uri", uri);
+	put(o, v, "passcode", "1234");
 	r = db->ops->insert(db, o, id, v);
 	free_vals(o, v);
 	return r;
@@ -396,6 +397,21 @@ int main(void)
 		q.offset = 200;
 		db->ops->list(db, cs, &q, &rows);
 		ok(rows.n == 0 && rows.total == 100, "offset past the end: empty, total kept");
+		cb_rows_free(&rows);
+		q.offset = 0;
+		q.limit = 2;
+		db->ops->list(db, cs, &q, &rows);
+		ok(rows.n == 2 && rows.rows[0].vals[cb_obj_field(cs, "passcode")] &&
+			   !strcmp(rows.rows[0].vals[cb_obj_field(cs, "passcode")], "1234"),
+		   "a list reads every column");
+		cb_rows_free(&rows);
+		q.list_cols = true;
+		db->ops->list(db, cs, &q, &rows);
+		ok(rows.n == 2 && rows.total == 100 &&
+			   !strcmp(rows.rows[1].vals[cb_obj_field(cs, "name")], "space 1") &&
+			   !strcmp(rows.rows[1].vals[cb_obj_field(cs, "uri")], "s1") &&
+			   !rows.rows[1].vals[cb_obj_field(cs, "passcode")],
+		   "list_cols: the list fields, not the others");
 		cb_rows_free(&rows);
 	}
 
