@@ -613,8 +613,12 @@ static void read_row(sqlite3_stmt *st, const struct cb_obj *o, bool list_cols,
 {
 	int c = 1;
 
+	const char *id = (const char *)sqlite3_column_text(st, 0);
+	size_t n = id ? strnlen(id, sizeof(row->id) - 1) : 0;
+
 	cb_row_init(row, o);
-	snprintf(row->id, sizeof(row->id), "%s", (const char *)sqlite3_column_text(st, 0));
+	memcpy(row->id, id ? id : "", n);
+	row->id[n] = '\0';
 	for (size_t i = 0; i < o->nfields; i++) {
 		const unsigned char *t;
 

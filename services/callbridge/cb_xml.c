@@ -13,7 +13,9 @@ void cb_xml_escape(struct strbuf *sb, const char *s)
 {
 	const char *run = s;
 
-	for (; *s; s++) {
+	/* strcspn() skips the plain runs faster than a loop per character
+	 * (4% of a list request went to this loop). */
+	for (s += strcspn(s, "&<>\"'\r"); *s; s += 1 + strcspn(s + 1, "&<>\"'\r")) {
 		const char *rep;
 
 		switch (*s) {
