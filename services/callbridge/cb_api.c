@@ -775,6 +775,8 @@ static void handle_list(struct cb_api *api, const struct cb_request *req, const 
 			goto out;
 		}
 	}
+	/* Entries show the CB_F_LIST fields only. */
+	q.list_cols = true;
 	r = api->db->ops->list(api->db, o, &q, &rows);
 	if (r < 0) {
 		fail_db(resp, r);

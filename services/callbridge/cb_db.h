@@ -21,7 +21,7 @@
 #include "services/callbridge/cb_obj.h"
 
 /* The schema version this build writes (cb_db_sqlite.c lists the steps). */
-#define CB_DB_SCHEMA_VERSION 2
+#define CB_DB_SCHEMA_VERSION 3
 
 /* Fixed id of a singleton object's row. */
 #define CB_DB_SINGLETON_ID "00000000-0000-0000-0000-000000000000"
@@ -50,6 +50,7 @@ struct cb_query {
 	size_t nmore;
 	const char *filter;   /* NULL, or a case-insensitive substring of a CB_F_FILTER field */
 	long offset, limit;   /* limit 0: count only */
+	bool list_cols;       /* read only the CB_F_LIST columns, the others are NULL */
 };
 
 struct cb_db;
@@ -89,7 +90,9 @@ struct cb_db {
 int cb_db_open(const char *location, struct cb_db **ret, char *err, size_t errlen);
 
 /* Opens (creates, migrates to CB_DB_SCHEMA_VERSION) the SQLite store at
- * path (":memory:" for a private one). err gets a sentence on failure. */
+ * path (":memory:" for a private one). err gets a sentence on failure.
+ * The handle belongs to one thread at a time (SQLite's multi-thread mode:
+ * no mutex per call). */
 int cb_db_sqlite_open(const char *path, struct cb_db **ret, char *err, size_t errlen);
 /* For tests of the migrations: opens and migrates only up to version. */
 int cb_db_sqlite_open_version(const char *path, int version, struct cb_db **ret, char *err,

@@ -40,7 +40,10 @@ void cb_web_security_headers(struct cv_http_req *req)
 	cv_http_add_header(req, "Content-Security-Policy",
 			   "default-src 'none'; style-src 'self'; img-src 'self'; "
 			   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-	cv_http_add_header(req, "Referrer-Policy", "no-referrer");
+	/* same-origin, not no-referrer: under no-referrer browsers send
+	 * "Origin: null" with a form POST, which the CSRF check must refuse;
+	 * other origins still get no Referer. */
+	cv_http_add_header(req, "Referrer-Policy", "same-origin");
 	cv_http_add_header(req, "Cache-Control", "no-store");
 }
 

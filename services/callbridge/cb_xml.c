@@ -13,7 +13,9 @@ void cb_xml_escape(struct strbuf *sb, const char *s)
 {
 	const char *run = s;
 
-	for (; *s; s++) {
+	/* strcspn() skips the plain runs faster than a loop per character
+	 * (4% of a list request went to this loop). */
+	for (s += strcspn(s, "&<>\"'\r"); *s; s += 1 + strcspn(s + 1, "&<>\"'\r")) {
 		const char *rep;
 
 		switch (*s) {
@@ -46,6 +48,13 @@ void cb_xml_escape(struct strbuf *sb, const char *s)
 	sb_put(sb, run, (size_t)(s - run));
 }
 
+static void end_tag(struct strbuf *sb, const char *name)
+{
+	sb_puts(sb, "</");
+	sb_puts(sb, name);
+	sb_puts(sb, ">\n");
+}
+
 static void indent(struct cb_xml *x)
 {
 	for (int i = 0; i < x->depth; i++)
@@ -58,7 +67,12 @@ static void start_tag(struct cb_xml *x, const char *name, const char *attr, cons
 	sb_putc(x->sb, '<');
 	sb_puts(x->sb, name);
 	if (attr) {
-		sb_printf(x->sb, " %s=\"", attr);
+		/* Plain puts, not sb_printf: a list of 20 objects writes
+		 * hundreds of tags per request and vfprintf showed in the
+		 * benchmark's profile. */
+		sb_putc(x->sb, ' ');
+		sb_puts(x->sb, attr);
+		sb_puts(x->sb, "=\"");
 		cb_xml_escape(x->sb, value ? value : "");
 		sb_putc(x->sb, '"');
 	}
@@ -82,7 +96,7 @@ void cb_xml_close(struct cb_xml *x, const char *name)
 {
 	x->depth--;
 	indent(x);
-	sb_printf(x->sb, "</%s>\n", name);
+	end_tag(x->sb, name);
 }
 
 void cb_xml_empty(struct cb_xml *x, const char *name, const char *attr, const char *value)
@@ -101,7 +115,7 @@ void cb_xml_leaf_attr(struct cb_xml *x, const char *name, const char *attr, cons
 	start_tag(x, name, attr, value);
 	sb_putc(x->sb, '>');
 	cb_xml_escape(x->sb, text);
-	sb_printf(x->sb, "</%s>\n", name);
+	end_tag(x->sb, name);
 }
 
 void cb_xml_leaf(struct cb_xml *x, const char *name, const char *text)

@@ -53,6 +53,7 @@ static int insert_space(struct cb_db *db, const char *id, const char *name, cons
 
 	put(o, v, "name", name);
 	put(o, v, "uri", uri);
+	put(o, v, "passcode", "1234");
 	r = db->ops->insert(db, o, id, v);
 	free_vals(o, v);
 	return r;
@@ -301,7 +302,7 @@ int main(void)
 	is_str(s, "1", "foreign keys on");
 	free(s);
 	s = pragma(db, "SELECT version FROM schema_version");
-	is_str(s, "2", "schema version 2");
+	is_str(s, "3", "schema version 3");
 	free(s);
 
 	/* CRUD */
@@ -398,6 +399,21 @@ int main(void)
 		db->ops->list(db, cs, &q, &rows);
 		ok(rows.n == 0 && rows.total == 100, "offset past the end: empty, total kept");
 		cb_rows_free(&rows);
+		q.offset = 0;
+		q.limit = 2;
+		db->ops->list(db, cs, &q, &rows);
+		ok(rows.n == 2 && rows.rows[0].vals[cb_obj_field(cs, "passcode")] &&
+			   !strcmp(rows.rows[0].vals[cb_obj_field(cs, "passcode")], "1234"),
+		   "a list reads every column");
+		cb_rows_free(&rows);
+		q.list_cols = true;
+		db->ops->list(db, cs, &q, &rows);
+		ok(rows.n == 2 && rows.total == 100 &&
+			   !strcmp(rows.rows[1].vals[cb_obj_field(cs, "name")], "space 1") &&
+			   !strcmp(rows.rows[1].vals[cb_obj_field(cs, "uri")], "s1") &&
+			   !rows.rows[1].vals[cb_obj_field(cs, "passcode")],
+		   "list_cols: the list fields, not the others");
+		cb_rows_free(&rows);
 	}
 
 	/* Query plans: no list sorts or scans the table but the rowid walk
@@ -411,6 +427,15 @@ int main(void)
 		p = plan(db, sql);
 		ok(strstr(p, "TEMP B-TREE") == NULL, "plain list: no sort (%s)", p);
 		free(sql);
+		free(p);
+		sql = cb_db_sqlite_list_sql(cs, &q, true);
+		p = plan(db, sql);
+		ok(strstr(p, "SEARCH cb_counts") && !strstr(p, "cospaces"),
+		   "plain total: the kept count, not the table (%s)", p);
+		free(sql);
+		free(p);
+		p = pragma(db, "SELECT count(*) FROM cospaces");
+		is_int(total(db, cs, NULL), strtol(p, NULL, 10), "the kept count is count(*)");
 		free(p);
 		q.filter = "sales";
 		sql = cb_db_sqlite_list_sql(cs, &q, false);
@@ -503,7 +528,7 @@ int main(void)
 	r = cb_db_sqlite_open(path, &db, err, sizeof(err));
 	ok(r == 0, "open migrates (%s)", r ? err : "ok");
 	s = pragma(db, "SELECT version FROM schema_version");
-	is_str(s, "2", "now version 2");
+	is_str(s, "3", "now version 3");
 	free(s);
 	is_int(total(db, cs, "space 1"), 11, "FTS built from the old rows");
 	s = pragma(db, "SELECT count(*) FROM pragma_table_info('cospaces') "
