@@ -157,7 +157,8 @@ EOF
 PKI=$top_srcdir/tests/golden/fixtures/pki
 if [ -x "$SVC_HELPER" ] && [ -f "$PKI/edge.key" ] && [ -f "$PKI/edge-fullchain.cer" ]; then
 	mkdir -p "$D/state/files"
-	cp "$SVC_HELPER" "$D/svc/convene-webadmin"
+	# webadmin is served by the call bridge's process (mmpd_super.c).
+	cp "$SVC_HELPER" "$D/svc/convene-callbridge"
 	cp "$PKI/edge.key" "$D/state/files/x.key"
 	cp "$PKI/edge-fullchain.cer" "$D/state/files/x.crt"
 	out=
@@ -165,7 +166,7 @@ if [ -x "$SVC_HELPER" ] && [ -f "$PKI/edge.key" ] && [ -f "$PKI/edge-fullchain.c
 		'webadmin certs x.key x.crt' 'webadmin enable'; do
 		out="$out$(mmp_c "$cmd")"
 	done
-	RUNCONF=$D/state/run/webadmin.json
+	RUNCONF=$D/state/run/callbridge.json
 	ok=1
 	for _ in $(seq 1 100); do
 		[ -f "$RUNCONF" ] && break
