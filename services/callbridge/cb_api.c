@@ -900,6 +900,48 @@ static int call_rules(struct cb_api *api, char **vals, bool *set, struct cb_resp
 	return 0;
 }
 
+/*
+ * The end of a create or a modify, inside the caller's transaction: the
+ * unique checks (self: the object's own id, which a modify's values may
+ * keep), the row written (updated when update, else inserted), the unique
+ * index's reason when another writer of a shared store came first, and
+ * the commit. 0 once committed; else resp holds the failure and the
+ * caller rolls back.
+ */
+static int write_row(struct cb_api *api, const struct cb_obj *o, const char *id, char **vals,
+		     const bool *set, bool update, const char *self, struct cb_response *resp)
+{
+	const char *dup;
+	int r, err;
+
+	dup = check_unique(api, o, vals, set, self, &err);
+	if (err < 0) {
+		fail_db(resp, err);
+		return err;
+	}
+	if (dup) {
+		fail(resp, 400, dup);
+		return -EEXIST;
+	}
+	r = update ? api->db->ops->update(api->db, o, id, vals, set)
+		   : api->db->ops->insert(api->db, o, id, vals);
+	if (r == -EEXIST) {
+		/* A create names every unique field it has; a modify the
+		 * ones it changed. */
+		for (size_t i = 0; i < o->nfields; i++)
+			if ((o->fields[i].flags & CB_F_UNIQUE) && (!self || set[i])) {
+				fail(resp, 400, o->fields[i].dup);
+				break;
+			}
+		return r;
+	}
+	if (r < 0 || (r = api->db->ops->commit(api->db)) < 0) {
+		fail_db(resp, r);
+		return r;
+	}
+	return 0;
+}
+
 static void handle_create(struct cb_api *api, const struct cb_request *req,
 			  const struct route *rt, struct cb_response *resp)
 {
@@ -908,8 +950,7 @@ static void handle_create(struct cb_api *api, const struct cb_request *req,
 	char **vals = xcalloc(o->nfields, sizeof(char *));
 	bool *set = xcalloc(o->nfields, sizeof(bool));
 	char id[CB_ID_LEN + 1];
-	const char *dup;
-	int r, err;
+	int r;
 	bool tx = false;
 
 	if (parse_form(req, req->body, req->body_len, &form, resp) < 0)
@@ -931,35 +972,9 @@ static void handle_create(struct cb_api *api, const struct cb_request *req,
 		goto out;
 	if (object_rules(api, o, vals, set, false, resp) < 0)
 		goto out;
-	dup = check_unique(api, o, vals, set, NULL, &err);
-	if (err < 0) {
-		fail_db(resp, err);
-		goto out;
-	}
-	if (dup) {
-		fail(resp, 400, dup);
-		goto out;
-	}
 	cb_guid_new(id);
-	r = api->db->ops->insert(api->db, o, id, vals);
-	if (r == -EEXIST) {
-		/* A unique index caught what the checks above did not see
-		 * (another writer of a shared store). */
-		for (size_t i = 0; i < o->nfields; i++)
-			if (o->fields[i].flags & CB_F_UNIQUE) {
-				fail(resp, 400, o->fields[i].dup);
-				break;
-			}
+	if (write_row(api, o, id, vals, set, false, NULL, resp) < 0)
 		goto out;
-	}
-	if (r < 0) {
-		fail_db(resp, r);
-		goto out;
-	}
-	if ((r = api->db->ops->commit(api->db)) < 0) {
-		fail_db(resp, r);
-		goto out;
-	}
 	tx = false;
 	ok_empty(resp);
 	if (rt->parent_id)
@@ -992,8 +1007,7 @@ static void handle_modify(struct cb_api *api, const struct cb_request *req,
 	struct cb_row row = { .vals = NULL };
 	bool *set = xcalloc(o->nfields, sizeof(bool));
 	bool tx = false, exists = true;
-	const char *dup;
-	int r, err;
+	int r;
 
 	if (parse_form(req, req->body, req->body_len, &form, resp) < 0)
 		goto out;
@@ -1023,35 +1037,8 @@ static void handle_modify(struct cb_api *api, const struct cb_request *req,
 		}
 	if (object_rules(api, o, row.vals, set, true, resp) < 0)
 		goto out;
-	dup = check_unique(api, o, row.vals, set, id, &err);
-	if (err < 0) {
-		fail_db(resp, err);
+	if (write_row(api, o, id, row.vals, set, exists, id, resp) < 0)
 		goto out;
-	}
-	if (dup) {
-		fail(resp, 400, dup);
-		goto out;
-	}
-	if (exists)
-		r = api->db->ops->update(api->db, o, id, row.vals, set);
-	else
-		r = api->db->ops->insert(api->db, o, id, row.vals);
-	if (r == -EEXIST) {
-		for (size_t i = 0; i < o->nfields; i++)
-			if ((o->fields[i].flags & CB_F_UNIQUE) && set[i]) {
-				fail(resp, 400, o->fields[i].dup);
-				break;
-			}
-		goto out;
-	}
-	if (r < 0) {
-		fail_db(resp, r);
-		goto out;
-	}
-	if ((r = api->db->ops->commit(api->db)) < 0) {
-		fail_db(resp, r);
-		goto out;
-	}
 	tx = false;
 	ok_empty(resp);
 	if (single)
