@@ -96,19 +96,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	step = (size_t)data[0] + 1;
 	run(&a, data + 1, size - 1, size);
 	run(&b, data + 1, size - 1, step);
-	/* Where the bytes are split must not matter: the same events, and
-	 * the same error if both runs end in one. Expat may see an error
-	 * in a prefix fed in pieces where, fed at once, it still waits for
-	 * more bytes (its encoding detection on the first bytes): one run
-	 * may then have an error the other has not seen yet. */
+	/* Where the bytes are split must not matter: the same events up to
+	 * the first error. Expat may see an error in a prefix fed in pieces
+	 * where, fed at once, it still waits for more bytes (its encoding
+	 * detection on the first bytes): one run may then have an error the
+	 * other has not seen yet. And where the bytes hold two faults (text
+	 * between stanzas, then "]]>" in it: the input kept as
+	 * corpus/xmppstream/two-faults), which one is named first depends
+	 * on how much expat was given at once; the stream ends either way,
+	 * so the condition's name is not compared. */
 	{
 		const char *ea = strstr(sb_str(&a.log), "error "), *eb = strstr(sb_str(&b.log), "error ");
 		size_t la = ea ? (size_t)(ea - a.log.buf) : a.log.len;
 		size_t lb = eb ? (size_t)(eb - b.log.buf) : b.log.len;
 
 		if (la != lb || memcmp(sb_str(&a.log), sb_str(&b.log), la) != 0)
-			abort();
-		if (ea && eb && strcmp(ea, eb) != 0)
 			abort();
 	}
 	sb_free(&a.log);
