@@ -300,6 +300,37 @@ static const char *const turn_idents[] = { "turn", NULL };
 
 /* xmpp */
 
+static const char *cert_file(struct mmp_ctx *ctx, const char *confpath);
+
+/* The seeds: "the XMPP certificate must carry the XMPP domain as a SAN"
+ * (call bridges check it when they connect, spec/xmpp.md 1.1), so a
+ * certificate that would make every call bridge fail is refused here. */
+static int xmpp_cert_names_domain(struct mmp_ctx *ctx)
+{
+	const char *domain = cstr(ctx, "xmpp.domain"), *crt = cert_file(ctx, "xmpp.crt");
+	struct cv_certs_list l = { 0 };
+	char *data = NULL;
+	size_t len;
+	bool ok;
+
+	if (!domain || !crt || !ctx->env || !ctx->env->ops)
+		return 0;
+	if (mmp_upload_read(ctx->env, crt, CV_CERTS_FILE_MAX, &data, &len) < 0 ||
+	    cv_certs_list_load(data, len, &l) < 0) {
+		free(data);
+		return 0; /* the certificate checks say what is wrong with it */
+	}
+	ok = l.n > 0 && cv_certs_host_match(l.crt[0], domain);
+	cv_certs_list_free(&l);
+	free(data);
+	if (ok)
+		return 0;
+	mmp_printf(ctx, "FAILURE: certificate %s does not name the XMPP domain %s "
+			"(its SANs must include it)\n",
+		   crt, domain);
+	return 1;
+}
+
 static int xmpp_complete(struct mmp_ctx *ctx)
 {
 	int bad = 0;
@@ -308,7 +339,8 @@ static int xmpp_complete(struct mmp_ctx *ctx)
 		mmp_printf(ctx, "FAILURE: no domain configured\n");
 		bad++;
 	}
-	return bad + need_certs(ctx, "xmpp", "");
+	bad += need_certs(ctx, "xmpp", "");
+	return bad + xmpp_cert_names_domain(ctx);
 }
 
 static const char *const xmpp_files[] = { "xmpp.key", "xmpp.crt", "xmpp.bundle", NULL };

@@ -559,3 +559,44 @@ const char *xmpp_sasl_authzid(const struct xmpp_sasl *s)
 {
 	return s->state == SS_DONE ? s->authzid : NULL;
 }
+
+/* --- XEP-0114 ------------------------------------------------------------ */
+
+static void put_entity_escaped(struct strbuf *sb, const char *s)
+{
+	static const char *const rep[] = { ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;",
+					   ['"'] = "&quot;", ['\''] = "&apos;" };
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < sizeof(rep) / sizeof(rep[0]) && rep[ch])
+			sb_puts(sb, rep[ch]);
+		else
+			sb_putc(sb, *s);
+	}
+}
+
+int xmpp_component_digest(const char *id, const char *secret, char hex[41])
+{
+	struct strbuf sb = STRBUF_INIT;
+	unsigned char md[20];
+	int r;
+
+	if (strlen(id) > 1024 || strlen(secret) > 1024)
+		return -EINVAL;
+	put_entity_escaped(&sb, id);
+	put_entity_escaped(&sb, secret);
+	r = gnutls_hash_fast(GNUTLS_DIG_SHA1, sb.buf ? sb.buf : "", sb.len, md);
+	if (sb.buf)
+		gnutls_memset(sb.buf, 0, sb.len);
+	sb_free(&sb);
+	if (r < 0)
+		return -EIO;
+	for (size_t i = 0; i < sizeof(md); i++) {
+		hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+	}
+	hex[40] = '\0';
+	return 0;
+}

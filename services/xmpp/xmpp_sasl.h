@@ -140,4 +140,13 @@ const char *xmpp_sasl_user(const struct xmpp_sasl *s);
 const char *xmpp_sasl_authzid(const struct xmpp_sasl *s);
 bool xmpp_sasl_done(const struct xmpp_sasl *s);
 
+/*
+ * XEP-0114 section 3: the component handshake value, lowercase hex of
+ * SHA-1(stream id ‖ secret), each with the five predefined XML entities
+ * escaped. Used by both ends (the server's check, the call bridge's
+ * component client). -EINVAL when either is longer than 1024 bytes, -EIO
+ * if GnuTLS fails.
+ */
+int xmpp_component_digest(const char *id, const char *secret, char hex[41]);
+
 #endif

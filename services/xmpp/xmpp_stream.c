@@ -108,12 +108,20 @@ void xmpp_elem_set_attr(struct xmpp_elem *e, const char *name, const char *ns, c
 {
 	for (size_t i = 0; i < e->nattrs; i++) {
 		if (strcmp(e->attrs[i].name, name) == 0 && ns_eq(e->attrs[i].ns, ns)) {
+			if (!value) {
+				free(e->attrs[i].name);
+				free(e->attrs[i].ns);
+				free(e->attrs[i].value);
+				e->attrs[i] = e->attrs[--e->nattrs];
+				return;
+			}
 			free(e->attrs[i].value);
 			e->attrs[i].value = xstrdup(value);
 			return;
 		}
 	}
-	attr_append(e, name, ns, value);
+	if (value)
+		attr_append(e, name, ns, value);
 }
 
 struct xmpp_elem *xmpp_elem_add_child(struct xmpp_elem *e, struct xmpp_elem *child)

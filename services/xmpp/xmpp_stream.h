@@ -101,7 +101,7 @@ struct xmpp_elem {
 /* Builders (xmalloc: they do not fail). ns may be NULL. */
 struct xmpp_elem *xmpp_elem_new(const char *name, const char *ns);
 void xmpp_elem_free(struct xmpp_elem *e);
-/* Sets (or replaces) an attribute; ns may be NULL. */
+/* Sets (or replaces) an attribute; ns may be NULL; value NULL removes it. */
 void xmpp_elem_set_attr(struct xmpp_elem *e, const char *name, const char *ns, const char *value);
 /* Takes child; returns it. */
 struct xmpp_elem *xmpp_elem_add_child(struct xmpp_elem *e, struct xmpp_elem *child);

@@ -79,6 +79,24 @@ client_bg() {
 	cv_track "$BG_PID"
 }
 
+# ns_mmpd_start DIR: mmpd in the namespace with its state in DIR/state,
+# services from DIR/svc and no interface mapped (it renders configs and
+# applies nothing to the kernel); sets SOCK and MMPD_PID.
+ns_mmpd_start() {
+	local d=$1 i=0
+	mkdir -p "$d/state/files" "$d/svc"
+	: >"$d/state/ifmap"
+	SOCK=$d/mmpd.sock
+	ns_bg "$MMPD" --foreground --state-dir "$d/state" --socket "$SOCK" --service-dir "$d/svc" \
+		</dev/null >>"$d/mmpd.log" 2>&1
+	MMPD_PID=$BG_PID
+	while [ ! -S "$SOCK" ] && [ "$i" -lt 100 ] && cv_alive "$MMPD_PID"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -S "$SOCK" ] || { tap_diag_file "$d/mmpd.log"; tap_bail "mmpd did not start"; }
+}
+
 # turn_wait_port PROTO(u|t) ADDR PORT [gone]: waits (10 s at most) until the
 # namespace has (or, with "gone", no longer has) a listener there.
 turn_wait_port() {

@@ -23,19 +23,8 @@ ip -n "$TURN_NS" addr add 192.0.2.10/32 dev lo || tap_bail "cannot add an addres
 ip -n "$TURN_NS" addr add 198.51.100.10/32 dev lo
 
 D=$CV_TMP/m
-mkdir -p "$D/state" "$D/svc"
-: >"$D/state/ifmap"
+ns_mmpd_start "$D"
 ln -s "$TURN" "$D/svc/convene-turn"
-SOCK=$D/mmpd.sock
-ns_bg "$MMPD" --foreground --state-dir "$D/state" --socket "$SOCK" --service-dir "$D/svc" \
-	</dev/null >>"$D/mmpd.log" 2>&1
-MMPD_PID=$BG_PID
-i=0
-while [ ! -S "$SOCK" ] && [ "$i" -lt 100 ] && cv_alive "$MMPD_PID"; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -S "$SOCK" ] || { tap_diag_file "$D/mmpd.log"; tap_bail "mmpd did not start"; }
 
 run() { # run COMMAND EXPECTED-OUTPUT
 	local out
