@@ -1033,7 +1033,18 @@ static void c2s_features(struct xc *c)
 		e = xmpp_elem_add_child(f, xmpp_elem_new("session", NS_SESSION));
 		xmpp_elem_add_child(e, xmpp_elem_new("optional", NS_SESSION));
 	}
-	send_elem(c, f);
+	/* With the stream: prefix that the header declares, as every
+	 * server writes it (clients that match bytes expect it). */
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		sb_puts(&sb, "<stream:features>");
+		for (size_t i = 0; i < f->nchildren; i++)
+			xmpp_elem_write(f->children[i], c->content_ns, &sb);
+		sb_puts(&sb, "</stream:features>");
+		send_sb(c, &sb);
+		sb_free(&sb);
+	}
 	xmpp_elem_free(f);
 }
 
