@@ -709,8 +709,12 @@ struct cv_tls_conn {
 	int close_status;
 	bool handshaked, closing, reading, paused, eof, session_ok;
 	bool kicked; /* the handshake has been started from the loop */
-	unsigned char rbuf[READ_CHUNK];
 };
+
+/* libuv reads into this and conn_read copies at once what was read, so one
+ * buffer per thread (each loop is one thread) serves every connection: an
+ * idle connection holds no read buffer. */
+static __thread unsigned char conn_rbuf[READ_CHUNK];
 
 static void conn_fail(struct cv_tls_conn *c, int status);
 static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
@@ -972,9 +976,8 @@ static void conn_process(struct cv_tls_conn *c)
 
 static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-	struct cv_tls_conn *c = h->data;
-
-	*buf = uv_buf_init((char *)c->rbuf, sizeof(c->rbuf));
+	(void)h;
+	*buf = uv_buf_init((char *)conn_rbuf, sizeof(conn_rbuf));
 }
 
 static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -1017,6 +1020,13 @@ static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		c->reading = false;
 	}
 	conn_process(c);
+	/* Everything went to GnuTLS: an idle connection keeps no input
+	 * buffer (thousands of idle XMPP clients, issue 11). */
+	if (!c->closing && c->in_len == 0 && c->in) {
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = 0;
+	}
 }
 
 static void conn_timer(uv_timer_t *t)
