@@ -27,6 +27,7 @@
 #include "services/callbridge/cb_auth.h"
 #include "services/callbridge/cb_form.h"
 #include "services/callbridge/cb_web.h"
+#include "services/callbridge/cb_xmpp_comp.h"
 
 #define FIELD_MAX 1024
 #define XML_DEPTH 8
@@ -512,6 +513,21 @@ static void page_status(struct cb_web *w, struct cv_http_req *req, const struct 
 	sb_printf(&sb, "<tr><th>Software version</th><td id=\"version\">%s</td></tr>",
 		  PACKAGE_VERSION);
 	sb_puts(&sb, "<tr><th>Call bridge</th><td id=\"callbridge\">running</td></tr>");
+	/* The XMPP link in words: the fields of /system/status
+	 * (cb_api_set_xmpp_status) through one pure function. */
+	{
+		char words[768];
+
+		cb_xmpp_status_text(cb_api_xmpp_status(w->api, CB_API_XMPP_STATE),
+				    cb_api_xmpp_status(w->api, CB_API_XMPP_SERVER),
+				    cb_api_xmpp_status(w->api, CB_API_XMPP_ADDRESS),
+				    cb_api_xmpp_status(w->api, CB_API_XMPP_REASON),
+				    cb_api_xmpp_status(w->api, CB_API_XMPP_DETAIL), words,
+				    sizeof(words));
+		sb_puts(&sb, "<tr><th>XMPP connection</th><td id=\"xmpp\">");
+		esc(&sb, words);
+		sb_puts(&sb, "</td></tr>");
+	}
 	api_call(w, req, s, "GET", "/calls", "limit=1", NULL, &resp);
 	x = resp.status == 200 ? xparse(resp.body.buf ? resp.body.buf : "", resp.body.len) : NULL;
 	sb_puts(&sb, "<tr><th>Active calls</th><td id=\"calls\">");

@@ -32,6 +32,7 @@
 #include "lib/mem.h"
 #include "lib/parse.h"
 #include "lib/pwhash.h"
+#include "services/xmpp/xmpp_sasl.h"
 #include "services/callbridge/cb_api.h"
 #include "services/callbridge/cb_db.h"
 #include "services/callbridge/cb_form.h"
@@ -60,6 +61,12 @@ struct cb_api {
 	long legs_max_active, legs_completed;
 	struct wb_state *wbs;
 	size_t nwbs;
+	/* The XMPP link (cb_xmpp_link.c): what /system/status shows of it,
+	 * NULL until the link reports, and who hears of settings changes. */
+	char *xmpp_status[CB_API_XMPP_NFIELDS];
+	bool xmpp_reported;
+	void (*xmpp_changed)(void *arg);
+	void *xmpp_changed_arg;
 };
 
 /* ---- responses ---- */
@@ -653,9 +660,33 @@ static int object_rules(struct cb_api *api, const struct cb_obj *o, char **vals,
 				fail_db(resp, -EIO);
 				return -EIO;
 			}
+			/* The XMPP server's SCRAM logins need keys derived
+			 * from the clear password (cb_api_scram_encode). */
+			for (int m = 0; m < 2; m++) {
+				int sf = field_of(o, m ? "scramSha256" : "scramSha1");
+				char *enc = NULL;
+
+				if (cb_api_scram_encode(m ? XMPP_SASL_SCRAM_SHA_256
+							  : XMPP_SASL_SCRAM_SHA_1,
+							vals[pw], &enc) < 0) {
+					free(hash);
+					fail_db(resp, -EIO);
+					return -EIO;
+				}
+				set_val(vals, sf, enc);
+				set[sf] = true;
+			}
 			/* The clear password is gone from here on. */
 			explicit_bzero(vals[pw], strlen(vals[pw]));
 			set_val(vals, pw, hash);
+		} else if (set[pw]) {
+			/* Password unset: no SCRAM keys either. */
+			for (int m = 0; m < 2; m++) {
+				int sf = field_of(o, m ? "scramSha256" : "scramSha1");
+
+				set_val(vals, sf, NULL);
+				set[sf] = true;
+			}
 		}
 	}
 	return 0;
@@ -1046,6 +1077,10 @@ static void handle_modify(struct cb_api *api, const struct cb_request *req,
 			from_sep(req), user_of(req), o->elem);
 	else
 		log_change(req, "modified", o, id, NULL);
+	/* The link reads the new settings and reconnects (after the
+	 * commit: it reads them from the store). */
+	if (o == &cb_obj_xmpp && api->xmpp_changed)
+		api->xmpp_changed(api->xmpp_changed_arg);
 out:
 	if (tx)
 		api->db->ops->rollback(api->db);
@@ -1316,6 +1351,12 @@ static void handle_status(struct cb_api *api, struct cb_response *resp)
 	cb_xml_leaf(&x, "videoBitRateIncoming", "0");
 	snprintf(buf, sizeof(buf), "%ld", count_all(api, &cb_obj_calls));
 	cb_xml_leaf(&x, "callsActive", buf);
+	/* The XMPP link, once the program runs one (cb_api_set_xmpp_status):
+	 * Convene extensions, spec/api.md 2.11 has no XMPP fields. */
+	if (api->xmpp_reported)
+		for (int i = 0; i < CB_API_XMPP_NFIELDS; i++)
+			if (api->xmpp_status[i] && *api->xmpp_status[i])
+				cb_xml_leaf(&x, cb_api_xmpp_fields[i], api->xmpp_status[i]);
 	cb_xml_close(&x, "status");
 }
 
@@ -1796,10 +1837,59 @@ int cb_api_open(const char *db_path, const char *name, struct cb_api **ret, char
 	return 0;
 }
 
+const char *const cb_api_xmpp_fields[CB_API_XMPP_NFIELDS] = {
+	"xmppState", "xmppServer", "xmppServerAddress", "xmppReason", "xmppDetail",
+};
+
+void cb_api_set_xmpp_status(struct cb_api *api, const char *const vals[CB_API_XMPP_NFIELDS])
+{
+	for (int i = 0; i < CB_API_XMPP_NFIELDS; i++) {
+		free(api->xmpp_status[i]);
+		api->xmpp_status[i] = vals[i] && *vals[i] ? xstrdup(vals[i]) : NULL;
+	}
+	api->xmpp_reported = true;
+}
+
+const char *cb_api_xmpp_status(struct cb_api *api, int field)
+{
+	if (field < 0 || field >= CB_API_XMPP_NFIELDS || !api->xmpp_status[field])
+		return "";
+	return api->xmpp_status[field];
+}
+
+void cb_api_on_xmpp_change(struct cb_api *api, void (*fn)(void *arg), void *arg)
+{
+	api->xmpp_changed = fn;
+	api->xmpp_changed_arg = arg;
+}
+
+int cb_api_scram_encode(int mech, const char *password, char **ret)
+{
+	struct xmpp_scram_creds c;
+	uint8_t salt[CB_API_SCRAM_SALT];
+	size_t hl = mech == XMPP_SASL_SCRAM_SHA_256 ? 32 : 20;
+	char s64[CV_BASE64_LEN(CB_API_SCRAM_SALT) + 1];
+	char k1[CV_BASE64_LEN(XMPP_SCRAM_HASH_MAX) + 1], k2[CV_BASE64_LEN(XMPP_SCRAM_HASH_MAX) + 1];
+
+	if (getrandom(salt, sizeof(salt), 0) != (ssize_t)sizeof(salt))
+		return -EIO;
+	if (xmpp_scram_derive((enum xmpp_sasl_mech)mech, password, salt, sizeof(salt),
+			      CB_API_SCRAM_ITERATIONS, &c) < 0)
+		return -EIO;
+	cv_base64_encode(salt, sizeof(salt), s64);
+	cv_base64_encode(c.stored_key, hl, k1);
+	cv_base64_encode(c.server_key, hl, k2);
+	*ret = xasprintf("%u,%s,%s,%s", c.iterations, s64, k1, k2);
+	explicit_bzero(&c, sizeof(c));
+	return 0;
+}
+
 void cb_api_close(struct cb_api *api)
 {
 	if (!api)
 		return;
+	for (int i = 0; i < CB_API_XMPP_NFIELDS; i++)
+		free(api->xmpp_status[i]);
 	cb_db_close(api->db);
 	free(api->name);
 	free(api->wbs);

@@ -93,4 +93,35 @@ int cb_api_participant_remove(struct cb_api *api, const char *participant_id);
  * when no such web bridge exists, -EINVAL for another status word. */
 int cb_api_webbridge_set_status(struct cb_api *api, const char *webbridge_id, const char *status);
 
+/*
+ * The XMPP component link (cb_xmpp_link.c) and the API. GET /system/status
+ * shows the link's fields (Convene extensions: spec/api.md 2.11 has none)
+ * once cb_api_set_xmpp_status() has been called, in this order:
+ * xmppState, xmppServer (host:port), xmppServerAddress, xmppReason,
+ * xmppDetail; empty values are left out. vals holds CB_API_XMPP_NFIELDS
+ * strings (copied; NULL or "" = not shown).
+ */
+#define CB_API_XMPP_NFIELDS 5
+enum { CB_API_XMPP_STATE, CB_API_XMPP_SERVER, CB_API_XMPP_ADDRESS, CB_API_XMPP_REASON,
+       CB_API_XMPP_DETAIL };
+extern const char *const cb_api_xmpp_fields[CB_API_XMPP_NFIELDS];
+void cb_api_set_xmpp_status(struct cb_api *api, const char *const vals[CB_API_XMPP_NFIELDS]);
+/* One of them as last set ("" when unset), for Web Admin; borrowed. */
+const char *cb_api_xmpp_status(struct cb_api *api, int field);
+/* fn(arg) runs after every successful PUT/POST of
+ * /system/configuration/xmpp, once the change is committed. */
+void cb_api_on_xmpp_change(struct cb_api *api, void (*fn)(void *arg), void *arg);
+
+/*
+ * A user's SCRAM keys for the XMPP server's logins, made when the password
+ * is set (users' hidden fields scramSha1, scramSha256): 16 random bytes of
+ * salt, 4096 iterations (RFC 7677 section 4), stored as
+ * "<iterations>,<base64 salt>,<base64 StoredKey>,<base64 ServerKey>".
+ * mech is XMPP_SASL_SCRAM_SHA_1 or _256 (services/xmpp/xmpp_sasl.h).
+ * *ret is the caller's. -EIO when randomness or GnuTLS fails.
+ */
+#define CB_API_SCRAM_SALT 16
+#define CB_API_SCRAM_ITERATIONS 4096
+int cb_api_scram_encode(int mech, const char *password, char **ret);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "lib/http.h"
 #include "lib/mem.h"
 #include "lib/parse.h"
+#include "lib/strbuf.h"
 #include "services/callbridge/cb_config.h"
 
 /* o.key as a string: *ret is NULL when absent or null. */
@@ -160,6 +162,51 @@ static int load_webadmin(json_object *root, struct cb_config *cfg, char *err, si
 	return 0;
 }
 
+/* The XMPP component link: its TLS policy, the resolver, the timers. */
+static int load_xmpp(json_object *root, struct cb_config *cfg, char *err, size_t errlen)
+{
+	static const struct {
+		const char *key;
+		int64_t lo, hi, dflt;
+		size_t off;
+	} knobs[] = {
+		{ "backoff_base_ms", 10, 600000, 1000, offsetof(struct cb_config, xmpp_backoff_base_ms) },
+		{ "backoff_cap_ms", 10, 3600000, 60000, offsetof(struct cb_config, xmpp_backoff_cap_ms) },
+		{ "keepalive_ms", 100, 3600000, 60000, offsetof(struct cb_config, xmpp_keepalive_ms) },
+		{ "connect_timeout_ms", 100, 600000, 10000,
+		  offsetof(struct cb_config, xmpp_connect_timeout_ms) },
+	};
+	json_object *xl = get_obj(root, "xmpp_link"), *dns = NULL;
+	struct strbuf e = STRBUF_INIT;
+	int64_t n;
+	int r;
+
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		if ((r = get_uint(xl, "xmpp_link.", knobs[i].key, knobs[i].lo, knobs[i].hi,
+				  knobs[i].dflt, &n, err, errlen)) < 0)
+			return r;
+		*(unsigned *)((char *)cfg + knobs[i].off) = (unsigned)n;
+	}
+	/* ident "": the callbridge section's key, crt and bundle (the
+	 * identity shown to the server); policy "xmpp": trust and versions. */
+	r = cv_tls_config_from_json(root, "", "xmpp", &cfg->xmpp_tls, err, errlen);
+	if (r < 0)
+		return r;
+	/* The link always checks the server (spec/xmpp.md 1.2): "tls xmpp
+	 * verify" can only add OCSP. */
+	if (cfg->xmpp_tls.verify == CV_TLS_VERIFY_NONE)
+		cfg->xmpp_tls.verify = CV_TLS_VERIFY_PEER;
+	if (!cfg->xmpp_tls.key_file[0] || !cfg->xmpp_tls.cert_file[0])
+		cfg->xmpp_tls.key_file[0] = cfg->xmpp_tls.cert_file[0] =
+			cfg->xmpp_tls.bundle_file[0] = '\0';
+	json_object_object_get_ex(root, "dns", &dns);
+	r = cv_dns_config_from_json(dns, &cfg->dns, &e);
+	if (r < 0)
+		cv_fail(err, errlen, "%s", sb_str(&e));
+	sb_free(&e);
+	return r;
+}
+
 int cb_config_from_json(json_object *root, struct cb_config *cfg, char *err, size_t errlen)
 {
 	const char *s;
@@ -195,6 +242,9 @@ int cb_config_from_json(json_object *root, struct cb_config *cfg, char *err, siz
 	r = load_webadmin(root, cfg, err, errlen);
 	if (r < 0)
 		goto fail;
+	r = load_xmpp(root, cfg, err, errlen);
+	if (r < 0)
+		goto fail;
 	return 0;
 fail:
 	cb_config_free(cfg);
@@ -221,4 +271,6 @@ void cb_config_free(struct cb_config *cfg)
 	free(cfg->socket);
 	free(cfg->data_dir);
 	cfg->hostname = cfg->socket = cfg->data_dir = NULL;
+	cv_dns_config_free(cfg->dns);
+	cfg->dns = NULL;
 }

@@ -16,7 +16,16 @@
  * default 1800), hosted.webadmin.redirect_port (the plain HTTP port of
  * "webadmin http-redirect", default 80), hosted.webadmin.head_timeout and
  * body_timeout (seconds a client has for its request head and body,
- * defaults 10 and 30: lib/http.h).
+ * defaults 10 and 30: lib/http.h); xmpp_link.backoff_base_ms,
+ * backoff_cap_ms, keepalive_ms, connect_timeout_ms (the XMPP link's
+ * timers, cb_xmpp_link.h; defaults 1000, 60000, 60000, 10000).
+ *
+ * The XMPP component link's TLS: the call bridge's own key and
+ * certificate (config.key/crt, "callbridge certs") as the client
+ * identity when set, and the "tls xmpp" policy: tls.xmpp.trust is the
+ * bundle that verifies the XMPP server (the system's trust store when
+ * unset), min_version and ciphers apply; verification is always on
+ * (tls.xmpp.verify ocsp adds OCSP). The resolver: the "dns" object.
  *
  * Fails closed: a value of the wrong type, a listener interface without an
  * address, a port out of range or unreadable TLS settings is an error that
@@ -32,6 +41,7 @@
 #include <sys/socket.h>
 
 #include "certs/tls.h"
+#include "lib/resolver.h"
 
 #define CB_SESSION_IDLE_DEFAULT 1800
 
@@ -50,6 +60,10 @@ struct cb_config {
 	unsigned head_timeout_s; /* deadlines of the listeners (lib/http.h) */
 	unsigned body_timeout_s;
 	struct cv_tls_config wa_tls;
+	struct cv_tls_config xmpp_tls; /* the component link, client side */
+	struct cv_dns_config *dns;     /* never NULL after a successful load */
+	unsigned xmpp_backoff_base_ms, xmpp_backoff_cap_ms, xmpp_keepalive_ms,
+		xmpp_connect_timeout_ms;
 };
 
 int cb_config_from_json(json_object *root, struct cb_config *cfg, char *err, size_t errlen);

@@ -30,6 +30,7 @@
 #include "services/callbridge/cb_auth.h"
 #include "services/callbridge/cb_config.h"
 #include "services/callbridge/cb_web.h"
+#include "services/callbridge/cb_xmpp_link.h"
 
 static void on_signal(uv_signal_t *h, int signum)
 {
@@ -59,6 +60,10 @@ int main(int argc, char **argv)
 	struct cb_auth *auth = NULL;
 	struct cb_web web;
 	struct cb_auth_opts ao = { 0 };
+	struct cb_xmpp_link_cfg xc = { 0 };
+	struct cb_xmpp_link *xmpp = NULL;
+	struct cv_tls_creds *xcreds = NULL;
+	char xerr[512] = "";
 	uv_loop_t *loop = uv_default_loop();
 	uv_signal_t sig[3];
 	int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
@@ -120,6 +125,14 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	/* The XMPP link's trust bundle and identity live in the upload
+	 * directory, which only root reads: load them before dropping. A
+	 * failure is the link's (tlsFailure on every try), not the
+	 * process's: the API and Web Admin still serve. */
+	if (cv_tls_creds_load(&cfg.xmpp_tls, &xcreds, xerr, sizeof(xerr)) < 0) {
+		cv_warn("XMPP: cannot load the TLS settings: %s", xerr);
+		xcreds = NULL;
+	}
 	r = cv_service_drop("callbridge");
 	if (r < 0)
 		goto out;
@@ -153,6 +166,20 @@ int main(int argc, char **argv)
 	} else {
 		cv_info("Web Admin is not enabled: no HTTPS listener");
 	}
+	xc.loop = loop;
+	xc.api = api;
+	xc.creds = xcreds;
+	xc.creds_error = xerr;
+	xc.dns = cfg.dns;
+	xc.backoff_base_ms = cfg.xmpp_backoff_base_ms;
+	xc.backoff_cap_ms = cfg.xmpp_backoff_cap_ms;
+	xc.keepalive_ms = cfg.xmpp_keepalive_ms;
+	xc.connect_timeout_ms = cfg.xmpp_connect_timeout_ms;
+	r = cb_xmpp_link_new(&xc, &xmpp);
+	if (r < 0) {
+		cv_err("cannot start the XMPP link: %s", strerror(-r));
+		goto out;
+	}
 	cv_info("call bridge started");
 	cv_service_ready();
 
@@ -167,6 +194,8 @@ out:
 	cv_http_stop(https);
 	cv_http_stop(redir);
 	cb_auth_free(auth);
+	cb_xmpp_link_free(xmpp);
+	cv_tls_creds_unref(xcreds);
 	/* Let the closes finish and the login calls in flight (bounded by
 	 * their IPC timeout) come back before the store goes. */
 	uv_walk(loop, close_walk, NULL);

@@ -17,6 +17,7 @@
 #include "lib/parse.h"
 #include "services/callbridge/cb_form.h"
 #include "services/callbridge/cb_obj.h"
+#include "services/callbridge/cb_xmpp_target.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -266,6 +267,11 @@ static const struct cb_field user_fields[] = {
 	{ "authenticationId", CB_T_STRING, CB_F_CMR },
 	REF("userProfile", CB_F_CMR, "userProfiles"),
 	{ "password", CB_T_PASSWORD, CB_F_CM, .max = 128 },
+	/* The SCRAM keys of the password for the XMPP server's logins
+	 * (issue 11 part 2, cb_xmpp_resp.h): "<iterations>,<salt>,<StoredKey>,
+	 * <ServerKey>" in base64, set with the password, never shown. */
+	{ "scramSha1", CB_T_STRING, CB_F_HIDDEN },
+	{ "scramSha256", CB_T_STRING, CB_F_HIDDEN },
 };
 
 /* 2.7 webBridges */
@@ -326,7 +332,8 @@ static const struct cb_field xmpp_fields[] = {
 	{ "uniqueName", CB_T_STRING, CB_F_CMR, .max = 64 },
 	{ "domain", CB_T_HOST, CB_F_CMR },
 	{ "sharedSecret", CB_T_SECRET, CB_F_CM, .max = 128 },
-	{ "serverAddressOverride", CB_T_HOST, CB_F_CMR },
+	/* spec/xmpp.md 1.5: "host[:port]", default port 5223. */
+	{ "serverAddressOverride", CB_T_HOSTPORT, CB_F_CMR },
 };
 
 /* 2.9 /system/configuration/cluster; the fields of the spec's example
@@ -601,6 +608,12 @@ int cb_field_check(const struct cb_field *f, const char *v, const char **ret_err
 		return 0;
 	case CB_T_HOST:
 		return len <= CV_HOSTNAME_MAX && cv_parse_host(v) == 0 ? 0 : -EINVAL;
+	case CB_T_HOSTPORT: {
+		struct cb_xmpp_target t;
+		char why[128];
+
+		return cb_xmpp_override_parse(v, &t, why, sizeof(why)) == 0 ? 0 : -EINVAL;
+	}
 	case CB_T_COUNT:
 		return is_digit_str(v) ? 0 : -EINVAL;
 	}

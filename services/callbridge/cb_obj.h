@@ -31,6 +31,7 @@ enum cb_ftype {
 	CB_T_URL,      /* http:// or https:// URL */
 	CB_T_C2W,      /* c2w://host:port (spec 2.7) */
 	CB_T_HOST,     /* host name or IPv4 address */
+	CB_T_HOSTPORT, /* host[:port], [v6][:port] (cb_xmpp_override_parse) */
 	CB_T_SECRET,   /* stored as given (used by the call bridge), never shown */
 	CB_T_PASSWORD, /* stored as a cv_pw_hash() hash, never shown */
 	CB_T_COUNT,    /* a number computed when shown; no column */

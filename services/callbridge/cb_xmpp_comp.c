@@ -53,6 +53,38 @@ const char *cb_xmpp_state_name(enum cb_xmpp_state s)
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "";
 }
 
+void cb_xmpp_status_text(const char *state, const char *server, const char *address,
+			 const char *reason, const char *detail, char *buf, size_t len)
+{
+	const char *words = reason;
+	char with[300] = "", why[300] = "";
+
+	/* The reason's words from the one table, its API name otherwise. */
+	for (int r = 1; r < CB_XMPP_R_COUNT; r++)
+		if (reason && strcmp(reason, reasons[r].name) == 0)
+			words = reasons[r].text;
+	if (server && *server)
+		snprintf(with, sizeof(with), " with %s", server);
+	if (detail && *detail)
+		snprintf(why, sizeof(why), " (%s)", detail);
+	if (!state || !*state)
+		snprintf(buf, len, "not running");
+	else if (strcmp(state, "connected") == 0)
+		snprintf(buf, len, "connected to %s%s%s%s", server, address && *address ? " (" : "",
+			 address && *address ? address : "", address && *address ? ")" : "");
+	else if (strcmp(state, "resolving") == 0)
+		snprintf(buf, len, "looking up the XMPP server");
+	else if (strcmp(state, "connecting") == 0)
+		snprintf(buf, len, "connecting to %s", server && *server ? server : "the server");
+	else if (reason && *reason && strcmp(state, "idle") == 0)
+		snprintf(buf, len, "%s%s", words, why);
+	else if (reason && *reason)
+		snprintf(buf, len, "not connected: %s%s%s%s", words, with, why,
+			 strcmp(state, "retrying") == 0 ? ", retrying" : "");
+	else
+		snprintf(buf, len, "%s", state);
+}
+
 /* RFC 6120 4.9.3 defined conditions. */
 static const char *const stream_conditions[] = {
     "bad-format",
@@ -232,6 +264,15 @@ const char *cb_xmpp_comp_out(const struct cb_xmpp_comp *c, size_t *ret_len)
 {
 	*ret_len = c->out.len;
 	return c->out.len ? c->out.buf : "";
+}
+
+int cb_xmpp_comp_send(struct cb_xmpp_comp *c, const char *xml, size_t len, uint64_t now_ms)
+{
+	if (c->state != CB_XMPP_CONNECTED)
+		return -ENOTCONN;
+	sb_put(&c->out, xml, len);
+	c->last_out_ms = now_ms;
+	return 0;
 }
 
 void cb_xmpp_comp_sent(struct cb_xmpp_comp *c, uint64_t now_ms)

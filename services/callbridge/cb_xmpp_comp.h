@@ -78,6 +78,15 @@ const char *cb_xmpp_reason_text(enum cb_xmpp_reason r);
 const char *cb_xmpp_state_name(enum cb_xmpp_state s);
 
 /*
+ * The link's status in words for Web Admin (Status > General), from the
+ * fields /system/status shows (cb_api.h): state ("idle", "resolving",
+ * "connecting", "connected", "retrying", or "" when no link runs), server
+ * "host:port", its address, the reason's API name and the detail. Pure.
+ */
+void cb_xmpp_status_text(const char *state, const char *server, const char *address,
+			 const char *reason, const char *detail, char *buf, size_t len);
+
+/*
  * RFC 6120 4.9.3 condition name -> reason for a stream error, given whether
  * the link was already registered: every error before <handshake/> is an
  * authentication failure (spec/xmpp.md 1.3: prosody says host-unknown or
@@ -160,6 +169,10 @@ uint64_t cb_xmpp_comp_deadline(const struct cb_xmpp_comp *c);
 void cb_xmpp_comp_close(struct cb_xmpp_comp *c);
 /* Marks a stream whose transport failed or ended (set by the I/O layer). */
 void cb_xmpp_comp_fail(struct cb_xmpp_comp *c, enum cb_xmpp_reason r, const char *text);
+
+/* Queues a stanza of ours (written by the caller, e.g. an answer of
+ * cb_xmpp_resp) once registered; -ENOTCONN otherwise. */
+int cb_xmpp_comp_send(struct cb_xmpp_comp *c, const char *xml, size_t len, uint64_t now_ms);
 
 /* Bytes to send (borrowed, valid until the next call on c), then mark them
  * sent with cb_xmpp_comp_sent(). */
