@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Peers for Convene's XMPP server (tests/integration/xmpp_server.sh).
 
-usage: xmpp_peer.py ADDR DOMAIN SECRET CAFILE STAGE
+usage: xmpp_peer.py ADDR DOMAIN SECRET CAFILE STAGE [USER PASSWORD]
 
 Prints one "PASS name" or "FAIL name: why" line per check.
 
@@ -11,6 +11,10 @@ of the stream layer (STARTTLS first, restricted XML, the pre-auth stanza
 cap, a peer that hangs up mid-stanza), the component port's refusals
 (unknown name, wrong secret), and a client login refused with
 temporary-auth-failure because no call bridge is registered.
+
+Stage "login" (USER PASSWORD): logs in and prints what the call bridge
+cb1 answers to disco#items (the user's coSpaces): the end-to-end check of
+tests/integration/xmpp_callbridge.sh with the real call bridge.
 
 Stage "cb": a slixmpp component registers as the call bridge cb1 on the
 loopback port and answers the server's login questions (the private
@@ -446,6 +450,25 @@ async def stage_cb():
     await asyncio.wait_for(tlscb.disconnected, 3)
 
 
+async def stage_login(user, password):
+    """Logs in as user@DOMAIN and prints the call bridge cb1's disco#items
+    ("ITEMS jid name|jid name"), or "AUTH FAILED"."""
+    c = Client(user, password)
+    ok = await c.login()
+    if ok is not True:
+        print("AUTH FAILED" if ok is False else "NO SESSION")
+        await c.bye()
+        return
+    items = await c["xep_0030"].get_items(jid=COMP, timeout=5)
+    print("ITEMS " + "|".join(sorted("%s %s" % (i[0], i[2]) for i in
+                                     items["disco_items"]["items"])))
+    await c.bye()
+
+
+if STAGE == "login":
+    asyncio.get_event_loop().run_until_complete(
+        asyncio.wait_for(stage_login(sys.argv[6], sys.argv[7]), 30))
+    sys.exit(0)
 if STAGE == "nocb":
     try:
         stage_nocb()
