@@ -127,6 +127,10 @@ struct mmp_svc_state {
 	int pid;
 	unsigned restarts;	/* restarts after crashes since enable */
 	char last_exit[128];	/* "exited with status 1", "killed by signal 9", or "" */
+	/* What the running service says about itself (its status file,
+	 * mmpd_super.c), printable ASCII, or "". */
+#define MMP_SVC_STATUS_MAX 512
+	char status[MMP_SVC_STATUS_MAX];
 };
 
 /* Services a snapshot describes, at most. */

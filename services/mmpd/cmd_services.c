@@ -776,6 +776,12 @@ static int xmpp_status(struct mmp_ctx *ctx)
 	kv(ctx, 24, "CA Bundle file", cstr(ctx, "xmpp.bundle"));
 	mmp_screen_kvf(&ctx->out, 24, "Call bridges", "%d",
 		       cbs ? json_object_object_length(cbs) : 0);
+	/* What the running server says (services/xmpp/README.md): the call
+	 * bridges registered with it now. */
+	if (mmp_svc_snapshot(ctx, "xmpp")->running)
+		kv(ctx, 24, "Connected call bridges",
+		   mmp_svc_snapshot(ctx, "xmpp")->status[0] ? mmp_svc_snapshot(ctx, "xmpp")->status
+							    : "none");
 	return 0;
 }
 

@@ -106,6 +106,7 @@ json_object *mmpd_env_to_json(const struct mmp_env *env)
 		json_object_object_add(e, "pid", json_object_new_int(st->pid));
 		json_object_object_add(e, "restarts", json_object_new_int((int)st->restarts));
 		json_object_object_add(e, "last_exit", json_object_new_string(st->last_exit));
+		json_object_object_add(e, "status", json_object_new_string(st->status));
 		json_object_array_add(svcs, e);
 	}
 	json_object_object_add(o, "ifmap", ifs);
@@ -167,6 +168,9 @@ void mmpd_env_from_json(json_object *o, struct mmp_env *env)
 				st->restarts = (unsigned)json_object_get_int(v);
 			if (json_object_object_get_ex(e, "last_exit", &v))
 				snprintf(st->last_exit, sizeof(st->last_exit), "%s",
+					 json_object_get_string(v));
+			if (json_object_object_get_ex(e, "status", &v))
+				snprintf(st->status, sizeof(st->status), "%s",
 					 json_object_get_string(v));
 		}
 	env->can_act = jbool(o, "can_act");

@@ -294,7 +294,7 @@ static json_object *copy_or_empty(json_object *o)
  * neither is entered through a symbolic link. Made before each start, so
  * that a directory removed or changed by hand is put right.
  */
-static const char *const super_data_services[] = { "callbridge", NULL };
+static const char *const super_data_services[] = { "callbridge", "xmpp", NULL };
 
 static int svc_data_dir(struct super_svc *v, char **ret_path)
 {
@@ -1166,6 +1166,42 @@ int mmpd_super_restart(struct mmpd_super *s, const char *svc)
 	return proc_restart(s, svc_proc(v));
 }
 
+/*
+ * The line a service writes about itself in <state>/services/<svc>/status
+ * (the XMPP server: the call bridges connected to it), for its MMP screen.
+ * The directory is the service user's, so the file is untrusted: never
+ * followed through a symbolic link, only a regular file with one link,
+ * owned by the directory's owner, at most MMP_SVC_STATUS_MAX - 1 bytes,
+ * and anything but printable ASCII is shown as '?'.
+ */
+static void svc_status_line(struct mmpd *d, const char *svc, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	struct stat dst, st;
+	int dfd, fd = -1;
+	ssize_t n = 0;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "%s/services/%s", d->state_dir, svc);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	if (fstat(dfd, &dst) == 0)
+		fd = openat(dfd, "status", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+	    st.st_uid == dst.st_uid && (size_t)st.st_size < len)
+		n = read(fd, buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' && !p[1])
+			*p = '\0';
+		else if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+}
+
 void mmpd_super_state(struct mmpd_super *s, const char *svc, struct mmp_svc_state *ret)
 {
 	struct super_svc *v = super_find(s, svc), *p;
@@ -1183,6 +1219,8 @@ void mmpd_super_state(struct mmpd_super *s, const char *svc, struct mmp_svc_stat
 	ret->restarts = p->restarts;
 	ret->failed = p->failed && v->enabled;
 	snprintf(ret->last_exit, sizeof(ret->last_exit), "%s", p->last_exit);
+	if (ret->running)
+		svc_status_line(s->d, svc, ret->status, sizeof(ret->status));
 }
 
 void mmpd_super_boot(struct mmpd_super *s)

@@ -123,6 +123,8 @@ int xmpp_config_load(const char *path, struct xmpp_config *cfg, char *err, size_
 		goto out;
 	}
 	snprintf(cfg->domain, sizeof(cfg->domain), "%s", domain);
+	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s",
+		 cv_conf_get_str(root, "data_dir", ""));
 	lower(cfg->domain);
 	if (load_listen(root, c, cfg, err, errlen) < 0 || load_bridges(c, cfg, err, errlen) < 0)
 		goto out;

@@ -9,6 +9,7 @@
  *   config.key/crt/bundle  the certificate ("xmpp certs"), names in upload_dir
  *   config.callbridges     {"<name>": {"secret": "..."}} ("xmpp callbridge add")
  *   tls.xmpp               the "tls xmpp" policy (min version, ciphers)
+ *   data_dir               the service's own directory (the status line)
  *
  * The ports are fixed as CMS has them (spec/xmpp.md 1.1): 5222 for clients
  * (STARTTLS required), 5223 for call bridges (XEP-0114 inside direct TLS),
@@ -48,6 +49,9 @@ struct xmpp_config {
 	struct xmpp_bridge bridges[XMPP_BRIDGES_MAX];
 	size_t n_bridges;
 	struct cv_tls_config tls;
+	/* <state>/services/xmpp (mmpd makes it, ours alone), where the
+	 * server keeps its status line for the MMP screen; "" without. */
+	char data_dir[512];
 };
 
 /* Reads and checks the rendered config at path. -EINVAL (or the errno of

@@ -32,11 +32,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gnutls/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "lib/base64.h"
 #include "lib/log.h"
@@ -408,6 +410,38 @@ static struct xc *auth_bridge(struct xmpp_server *srv)
 			return c;
 	}
 	return NULL;
+}
+
+/*
+ * The status line mmpd shows on the "xmpp" screen: the registered call
+ * bridges and where they connected from, "cb1 (192.0.2.20), cb2 (...)".
+ * Written to <data_dir>/status through a temporary file and a rename, so
+ * mmpd never reads half a line (mmpd_super.c reads it without following
+ * links and only if it is a regular file of ours).
+ */
+static void write_status(struct xmpp_server *srv)
+{
+	const struct xmpp_config *cfg = srv->cfg;
+	struct strbuf sb = STRBUF_INIT;
+	char tmp[600], path[600];
+	int fd;
+
+	if (!cfg->data_dir[0])
+		return;
+	for (size_t i = 0; i < cfg->n_bridges; i++) {
+		struct xc *c = find_component(srv, cfg->bridges[i].jid);
+
+		if (c)
+			sb_printf(&sb, "%s%s (%s)", sb.len ? ", " : "", cfg->bridges[i].name, c->peer);
+	}
+	sb_putc(&sb, '\n');
+	snprintf(tmp, sizeof(tmp), "%s/status.tmp", cfg->data_dir);
+	snprintf(path, sizeof(path), "%s/status", cfg->data_dir);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, sb.buf, sb.len) != (ssize_t)sb.len || close(fd) < 0 ||
+	    rename(tmp, path) < 0)
+		cv_warn("cannot write %s: %s", path, strerror(errno));
+	sb_free(&sb);
 }
 
 /* --- presence ---------------------------------------------------------------------- */
@@ -1287,6 +1321,7 @@ static void comp_registered(struct xc *c)
 	c->registered = true;
 	xmpp_stream_set_stanza_max(c->st, STANZA_MAX_COMP);
 	cv_info("call bridge %s connected from %s as %s", c->bridge->name, c->peer, c->bridge->jid);
+	write_status(c->srv);
 }
 
 static void comp_stanza(struct xc *c, struct xmpp_elem *st)
@@ -1476,6 +1511,8 @@ static void conn_close(struct xc *c)
 			if (o->auth_pending && o->auth_bridge == c->serial && !o->closing)
 				auth_give_up(o, "The call bridge went away");
 	}
+	if (c->kind == XC_COMP && c->registered)
+		write_status(srv);
 	if (c->tls) {
 		cv_tls_close(c->tls);
 	} else if (c->tcp) {
@@ -1753,6 +1790,7 @@ int xmpp_server_bind(uv_loop_t *loop, const struct xmpp_config *cfg, struct xmpp
 
 int xmpp_server_start(struct xmpp_server *srv)
 {
+	write_status(srv); /* none yet, whatever an earlier run left */
 	uv_timer_init(srv->loop, &srv->sweep);
 	srv->sweep.data = srv;
 	srv->sweep_on = true;

@@ -6,7 +6,8 @@
 # trust; a local DNS record for the server's name), the call bridge pointed
 # at it through the API (PUT /system/configuration/xmpp), then from the peer
 # namespace, as a client would:
-#   - the call bridge registers (status connected, both logs say so);
+#   - the call bridge registers (status connected, both logs say so, the
+#     MMP xmpp screen lists it);
 #   - a python3-slixmpp client logs in as a call bridge user (the server
 #     asks the call bridge, which checks the user's stored SCRAM keys) and
 #     its disco#items to the call bridge lists the user's coSpaces;
@@ -76,6 +77,9 @@ tap_is "$(xs xmppServer) $(xs xmppServerAddress)" "xmpp.example.com:5223 $CB_ADD
 	"status: the server dialled and its address"
 logged "call bridge cb1 connected from $CB_ADDR as cb1.example.com"
 tap_ok $? "the XMPP server's log: call bridge cb1 connected from $CB_ADDR"
+out=$(mmp_c xmpp)
+printf '%s\n' "$out" | grep -qx "Connected call bridges  : cb1 ($CB_ADDR)"
+tap_ok $? "the xmpp screen shows the connected call bridge" || tap_diag "$out"
 
 api POST /users "userJid=alice@example.com&name=Alice&password=Alice.pw.1"
 created users "user alice@example.com"
