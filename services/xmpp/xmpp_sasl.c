@@ -560,6 +560,71 @@ const char *xmpp_sasl_authzid(const struct xmpp_sasl *s)
 	return s->state == SS_DONE ? s->authzid : NULL;
 }
 
+/* --- the user a start names ------------------------------------------------ */
+
+int xmpp_sasl_peek(enum xmpp_sasl_mech m, const char *data, char **ret_user, char **ret_pw)
+{
+	size_t n = data ? strlen(data) : 0, len;
+	char *buf, *p, *end;
+	int r = -EINVAL;
+
+	*ret_user = *ret_pw = NULL;
+	if (n == 0 || n > XMPP_SASL_MSG_MAX || !strcmp(data, "="))
+		return -EINVAL;
+	buf = xmalloc(n / 4 * 3 + 1);
+	if (cv_base64_decode(data, n, buf, &len) < 0)
+		goto out;
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) && m != XMPP_SASL_PLAIN)
+		goto out;
+	if (m == XMPP_SASL_PLAIN) {
+		char *authcid = memchr(buf, '\0', len), *pw;
+
+		if (!authcid)
+			goto out;
+		authcid++;
+		pw = memchr(authcid, '\0', len - (size_t)(authcid - buf));
+		if (!pw || pw == authcid)
+			goto out;
+		pw++;
+		*ret_user = xstrdup(authcid);
+		*ret_pw = xstrndup(pw, len - (size_t)(pw - buf));
+		r = 0;
+		goto out;
+	}
+	/* gs2-header "n,," / "y,," (an authzid "a=..." may sit between). */
+	p = strchr(buf, ',');
+	if (!p || !(p = strchr(p + 1, ',')) || strncmp(p + 1, "n=", 2))
+		goto out;
+	p += 3;
+	end = strchr(p, ',');
+	if (!end)
+		goto out;
+	*end = '\0';
+	{
+		struct strbuf u = STRBUF_INIT;
+
+		for (; *p; p++) {
+			if (p[0] == '=' && p[1] == '2' && p[2] == 'C') {
+				sb_putc(&u, ',');
+				p += 2;
+			} else if (p[0] == '=' && p[1] == '3' && p[2] == 'D') {
+				sb_putc(&u, '=');
+				p += 2;
+			} else {
+				sb_putc(&u, *p);
+			}
+		}
+		*ret_user = sb_steal(&u);
+	}
+	r = **ret_user ? 0 : -EINVAL;
+out:
+	if (buf)
+		gnutls_memset(buf, 0, n / 4 * 3 + 1);
+	free(buf);
+	return r;
+}
+
 /* --- XEP-0114 ------------------------------------------------------------ */
 
 static void put_entity_escaped(struct strbuf *sb, const char *s)

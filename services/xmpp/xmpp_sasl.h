@@ -141,6 +141,18 @@ const char *xmpp_sasl_authzid(const struct xmpp_sasl *s);
 bool xmpp_sasl_done(const struct xmpp_sasl *s);
 
 /*
+ * The user a start message names, read before the exchange begins (the
+ * XMPP server asks the call bridge for that user's credentials first, and
+ * starts the exchange when the answer is there): PLAIN's authcid and
+ * password (RFC 4616), SCRAM's "n=" with =2C and =3D decoded (RFC 5802
+ * 5.1). data is the base64 text of <auth/>. 0 with both set (*ret_pw NULL
+ * for SCRAM; the caller frees and should wipe the password), or -EINVAL
+ * for anything malformed, which the exchange itself then refuses with the
+ * right condition. Input is capped at XMPP_SASL_MSG_MAX.
+ */
+int xmpp_sasl_peek(enum xmpp_sasl_mech m, const char *data, char **ret_user, char **ret_pw);
+
+/*
  * XEP-0114 section 3: the component handshake value, lowercase hex of
  * SHA-1(stream id ‖ secret), each with the five predefined XML entities
  * escaped. Used by both ends (the server's check, the call bridge's

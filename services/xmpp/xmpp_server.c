@@ -772,73 +772,6 @@ static void auth_resume(struct xc *c, int verdict)
 	xmpp_sasl_out_clear(&out);
 }
 
-/* The user name a SASL start names, for the question to the call bridge:
- * PLAIN's authcid (and the password), SCRAM's "n=" (RFC 5802 5.1, with =2C
- * and =3D decoded). Anything malformed returns -EINVAL and is left to
- * xmpp_sasl to refuse with the right condition. */
-static int sasl_user(enum xmpp_sasl_mech m, const char *data, char **ret_user, char **ret_pw)
-{
-	size_t n = data ? strlen(data) : 0, len;
-	char *buf, *p, *end;
-	int r = -EINVAL;
-
-	*ret_user = *ret_pw = NULL;
-	if (n == 0 || n > XMPP_SASL_MSG_MAX || !strcmp(data, "="))
-		return -EINVAL;
-	buf = xmalloc(n / 4 * 3 + 1);
-	if (cv_base64_decode(data, n, buf, &len) < 0)
-		goto out;
-	buf[len] = '\0';
-	if (memchr(buf, '\0', len) && m != XMPP_SASL_PLAIN)
-		goto out;
-	if (m == XMPP_SASL_PLAIN) {
-		char *authcid = memchr(buf, '\0', len), *pw;
-
-		if (!authcid)
-			goto out;
-		authcid++;
-		pw = memchr(authcid, '\0', len - (size_t)(authcid - buf));
-		if (!pw || pw == authcid)
-			goto out;
-		pw++;
-		*ret_user = xstrdup(authcid);
-		*ret_pw = xstrndup(pw, len - (size_t)(pw - buf));
-		r = 0;
-		goto out;
-	}
-	/* gs2-header "n,," / "y,," (an authzid "a=..." may sit between). */
-	p = strchr(buf, ',');
-	if (!p || !(p = strchr(p + 1, ',')) || strncmp(p + 1, "n=", 2))
-		goto out;
-	p += 3;
-	end = strchr(p, ',');
-	if (!end)
-		goto out;
-	*end = '\0';
-	{
-		struct strbuf u = STRBUF_INIT;
-
-		for (; *p; p++) {
-			if (p[0] == '=' && p[1] == '2' && p[2] == 'C') {
-				sb_putc(&u, ',');
-				p += 2;
-			} else if (p[0] == '=' && p[1] == '3' && p[2] == 'D') {
-				sb_putc(&u, '=');
-				p += 2;
-			} else {
-				sb_putc(&u, *p);
-			}
-		}
-		*ret_user = sb_steal(&u);
-	}
-	r = **ret_user ? 0 : -EINVAL;
-out:
-	if (buf)
-		gnutls_memset(buf, 0, n / 4 * 3 + 1);
-	free(buf);
-	return r;
-}
-
 static void sasl_auth(struct xc *c, struct xmpp_elem *st)
 {
 	struct xmpp_server *srv = c->srv;
@@ -858,7 +791,7 @@ static void sasl_auth(struct xc *c, struct xmpp_elem *st)
 	c->auth_mech = xstrdup(mech ? mech : "");
 	c->auth_data = data ? xstrdup(data) : NULL;
 	if (!mech || xmpp_sasl_mech_parse(mech, &m) < 0 ||
-	    sasl_user(m, data, &user, &pw) < 0) {
+	    xmpp_sasl_peek(m, data, &user, &pw) < 0) {
 		/* Malformed: xmpp_sasl names the condition. */
 		auth_resume(c, -ENOENT);
 		goto out;

@@ -8,7 +8,8 @@
  * PLAIN. Checks: every step gives exactly one of challenge (with data),
  * success or failure (with a named condition); success only for the user
  * that exists, with the authenticated name; no user after a failure;
- * nothing after a success or failure but refusals. Also
+ * nothing after a success or failure but refusals; and xmpp_sasl_peek()
+ * on the first message. Also
  * tests/fuzz/xmppsasl_replay in `make check`.
  */
 #include "config.h"
@@ -93,6 +94,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			enc = xmalloc(CV_BASE64_LEN(len) + 1);
 			cv_base64_encode(p, len, enc);
 			payload = enc;
+		}
+		if (first) {
+			/* What the server reads before the exchange: a user
+			 * that is a non-empty string, a password for PLAIN. */
+			enum xmpp_sasl_mech m;
+			char *u = NULL, *pw = NULL;
+
+			if (xmpp_sasl_mech_parse(mech, &m) == 0 &&
+			    xmpp_sasl_peek(m, payload, &u, &pw) == 0 &&
+			    (!u || !*u || (m == XMPP_SASL_PLAIN) != (pw != NULL)))
+				abort();
+			free(u);
+			free(pw);
 		}
 		rc = first ? xmpp_sasl_start(s, mech, payload, &o) : xmpp_sasl_response(s, payload, &o);
 		first = false;
