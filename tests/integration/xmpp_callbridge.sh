@@ -12,6 +12,8 @@
 #     asks the call bridge, which checks the user's stored SCRAM keys) and
 #     its disco#items to the call bridge lists the user's coSpaces;
 #   - a wrong password is refused; a user that does not exist is refused;
+#   - an unknown call bridge name and a wrong secret: authenticationFailure
+#     with the server's condition;
 #   - kill -9 of the XMPP server: mmpd restarts it and the call bridge
 #     registers again by itself; the client logs in again.
 set -u
@@ -109,6 +111,22 @@ tap_ok $? "the call bridge noticed the loss and registered again ($(xs xmppState
 	tap_diag "$(grep -i xmpp "$CB_D/state/log/convene.log" | tail -n 20)"
 out=$(login alice Alice.pw.1)
 tap_is "$out" "ITEMS $sp1@cb1.example.com Alice room" "alice logs in again after the restart"
+
+# The failure table against this server: an unknown name, a wrong secret.
+api PUT /system/configuration/xmpp "uniqueName=cb9"
+wait_status xmppReason authenticationFailure
+tap_ok $? "an unknown call bridge name: authenticationFailure ($(xs xmppDetail))"
+printf '%s' "$(xs xmppDetail)" | grep -q "host-unknown"
+tap_ok $? "its detail names the server's host-unknown"
+api PUT /system/configuration/xmpp "uniqueName=cb1&sharedSecret=not-the-secret"
+wait_status xmppReason authenticationFailure && sleep 0.5 && api GET /system/status
+printf '%s' "$(xs xmppDetail)" | grep -q "not-authorized"
+tap_ok $? "a wrong secret: authenticationFailure, not-authorized ($(xs xmppDetail))"
+logged "call bridge cb1 from $CB_ADDR: authentication failure (wrong secret)"
+tap_ok $? "the XMPP server's log: authentication failure (wrong secret)"
+api PUT /system/configuration/xmpp "sharedSecret=$SECRET"
+wait_status xmppState connected
+tap_ok $? "the right secret again: connected"
 
 mmp_c "xmpp disable" >/dev/null
 wait_status xmppState connected 1
