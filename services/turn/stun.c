@@ -146,11 +146,17 @@ static int attr_index(uint16_t type)
 		return SA_UNKNOWN_ATTRIBUTES;
 	case STUN_A_MAPPED_ADDRESS:
 		return SA_MAPPED_ADDRESS;
+	case STUN_A_PRIORITY: /* ICE (RFC 8445): the media engine's */
+		return SA_PRIORITY;
+	case STUN_A_USE_CANDIDATE:
+		return SA_USE_CANDIDATE;
+	case STUN_A_ICE_CONTROLLED:
+		return SA_ICE_CONTROLLED;
+	case STUN_A_ICE_CONTROLLING:
+		return SA_ICE_CONTROLLING;
 	case STUN_A_MESSAGE_INTEGRITY:
 	case STUN_A_MESSAGE_INTEGRITY_SHA256:
 	case STUN_A_FINGERPRINT:
-	case STUN_A_PRIORITY:	   /* ICE (RFC 8445): understood, unused */
-	case STUN_A_USE_CANDIDATE: /* ICE */
 	case TURN_A_ADDRESS_ERROR_CODE:
 		return -1;
 	default:

@@ -75,6 +75,8 @@
 #define STUN_A_PASSWORD_ALGORITHMS 0x8002
 #define STUN_A_SOFTWARE 0x8022
 #define STUN_A_FINGERPRINT 0x8028
+#define STUN_A_ICE_CONTROLLED 0x8029
+#define STUN_A_ICE_CONTROLLING 0x802A
 
 /* PASSWORD-ALGORITHM numbers (RFC 8489 section 18.5). */
 #define STUN_PWALG_MD5 0x0001
@@ -108,6 +110,12 @@ enum stun_attr_idx {
 	SA_SOFTWARE,
 	SA_UNKNOWN_ATTRIBUTES,
 	SA_MAPPED_ADDRESS,
+	/* ICE (RFC 8445 section 16.1): the media engine's connectivity
+	 * checks; TURN ignores them. */
+	SA_PRIORITY,
+	SA_USE_CANDIDATE,
+	SA_ICE_CONTROLLED,
+	SA_ICE_CONTROLLING,
 	SA__COUNT
 };
 
