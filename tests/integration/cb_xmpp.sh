@@ -352,6 +352,13 @@ prosody_up good || tap_bail "prosody did not start again"
 wait_status xmppState connected 40
 tap_ok $? "the server back: connected after the back-off, no API call ($(status_line))"
 
+# --- an override host without an address ------------------------------------------------------
+put_xmpp "serverAddressOverride=nohost.example.com"
+wait_status xmppReason dnsFailure 20
+tap_ok $? "an override host without an address: dnsFailure ($(status_line))"
+case $(xs xmppDetail) in "no address for nohost.example.com: "*) st=0 ;; *) st=1 ;; esac
+tap_ok $st "... detail: no address for nohost.example.com: <the resolver's words>"
+
 # --- SRV ----------------------------------------------------------------------------------------
 put_xmpp "serverAddressOverride="
 tap_ok $? "PUT serverAddressOverride= (use SRV): 200"
