@@ -793,7 +793,8 @@ static void on_lookup(void *opaque, const struct cv_dns_result *res)
 		for (size_t i = 0;
 		     i < res->naddrs && s->naddrs < sizeof(s->addrs) / sizeof(s->addrs[0]); i++)
 			s->addrs[s->naddrs++] = res->addrs[i];
-		if (s->status != CV_DNS_OK)
+		/* The A lookup's outcome, unless it only found no A record. */
+		if (type == CV_DNS_A || s->status == CV_DNS_NODATA)
 			s->status = res->status;
 		if (type == CV_DNS_A) {
 			struct lookup *n = xcalloc(1, sizeof(*n));

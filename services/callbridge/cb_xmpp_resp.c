@@ -331,8 +331,9 @@ int cb_xmpp_resp_handle(const struct cb_xmpp_resp *r, const char *xml, size_t le
 	if (!st)
 		return -EBADMSG;
 	/* Stanzas arrive in the component namespace; prosody also passes
-	 * jabber:client through (spec/xmpp.md 1.3). */
-	if (strcmp(st->name, "iq") != 0 ||
+	 * jabber:client through (spec/xmpp.md 1.3). xmlns='' leaves a stanza
+	 * in no namespace at all: not ours to answer. */
+	if (strcmp(st->name, "iq") != 0 || !st->ns ||
 	    (strcmp(st->ns, XMPP_NS_COMPONENT) != 0 && strcmp(st->ns, XMPP_NS_CLIENT) != 0))
 		goto out; /* messages and presence: nothing to say */
 	type = xmpp_elem_attr(st, "type", NULL);

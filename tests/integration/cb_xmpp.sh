@@ -228,16 +228,18 @@ printf '%s' "$page" | grep -q '<td id="xmpp">connected to xmpp.example.com:5223 
 tap_ok $? "Web Admin Status > General: connected to xmpp.example.com:5223 (127.0.0.1)" ||
 	tap_diag "$(printf '%s' "$page" | grep -o '<td id="xmpp">[^<]*' | head -n 1)"
 
+# --- a user with spaces in the call bridge's store ----------------------------------------
+api POST /users "userJid=alice@example.com&name=Alice&password=alicepass"
+created users "user alice@example.com"
+api POST /coSpaces "name=Alice%27s+room&uri=alice.room"
+created coSpaces "a coSpace" && sp1=$NEW_ID
+api POST "/coSpaces/$sp1/coSpaceUsers" "userJid=alice@example.com"
+created "coSpaces/$sp1/coSpaceUsers" "alice is a member"
+api POST /coSpaces "name=Owned&uri=owned.room&ownerJid=alice@example.com"
+created coSpaces "a coSpace alice owns" && sp2=$NEW_ID
+
 # --- disco#items through prosody, answered from the call bridge's store ----------------
 if /usr/bin/python3 -c 'import slixmpp' 2>/dev/null; then
-	api POST /users "userJid=alice@example.com&name=Alice&password=alicepass"
-	created users "user alice@example.com"
-	api POST /coSpaces "name=Alice%27s+room&uri=alice.room"
-	created coSpaces "a coSpace" && sp1=$NEW_ID
-	api POST "/coSpaces/$sp1/coSpaceUsers" "userJid=alice@example.com"
-	created "coSpaces/$sp1/coSpaceUsers" "alice is a member"
-	api POST /coSpaces "name=Owned&uri=owned.room&ownerJid=alice@example.com"
-	created coSpaces "a coSpace alice owns" && sp2=$NEW_ID
 	# spec/xmpp.md 3.4's client, asking the component for its items.
 	cat >"$LAB/disco.py" <<-'EOF'
 		import asyncio, sys
@@ -271,6 +273,40 @@ if /usr/bin/python3 -c 'import slixmpp' 2>/dev/null; then
 else
 	tap_skip "python3-slixmpp is not installed" "disco#items through prosody"
 fi
+
+# --- the login checks of urn:convene:xmpp:cb-auth:0 ----------------------------------------
+# Our own XMPP server will ask them, prosody cannot: cb_authserver.py does
+# (direct TLS, the handshake checked), and compares the SCRAM keys with
+# keys it derives from the password and the salt returned.
+ip netns exec "$CB_NS" /usr/bin/python3 "$top_srcdir/tests/integration/cb_authserver.py" 5299 \
+	"$LAB/good.crt" "$LAB/good.key" "$SECRET" </dev/null >"$LAB/authserver.out" 2>&1 &
+AUTHSRV_PID=$!
+cv_track "$AUTHSRV_PID"
+i=0
+while [ "$i" -lt 50 ] && ! grep -q LISTENING "$LAB/authserver.out"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+put_xmpp "serverAddressOverride=xmpp.example.com:5299"
+tap_ok $? "PUT serverAddressOverride=xmpp.example.com:5299 (the scripted server): 200"
+cv_wait_gone "$AUTHSRV_PID" 300
+cv_untrack "$AUTHSRV_PID"
+want="LISTENING
+HANDSHAKE ok cb1.example.com
+v1 result 
+v2 error auth/not-authorized
+v3 error auth/not-authorized
+v4 error auth/forbidden
+k1 SCRAM-SHA-1 4096 16 keys match
+k2 SCRAM-SHA-256 4096 16 keys match
+k3 cancel/item-not-found
+x1 cancel/service-unavailable"
+tap_is "$(cat "$LAB/authserver.out")" "$want" \
+	"cb-auth: verify (right, wrong, unknown user, not asked by the domain), scram SHA-1 and SHA-256 keys, unknown user; another IQ" ||
+	tap_diag "$(grep XMPP "$CB_D/state/log/convene.log" | tail -n 10)"
+put_xmpp "serverAddressOverride=xmpp.example.com"
+wait_status xmppState connected
+tap_ok $? "back to prosody: connected ($(status_line))"
 
 # --- wrong secret -----------------------------------------------------------------------
 put_xmpp "sharedSecret=wrong-secret"
@@ -315,6 +351,13 @@ tap_ok $? "no server listening: connectFailure ($(status_line))"
 prosody_up good || tap_bail "prosody did not start again"
 wait_status xmppState connected 40
 tap_ok $? "the server back: connected after the back-off, no API call ($(status_line))"
+
+# --- an override host without an address ------------------------------------------------------
+put_xmpp "serverAddressOverride=nohost.example.com"
+wait_status xmppReason dnsFailure 20
+tap_ok $? "an override host without an address: dnsFailure ($(status_line))"
+case $(xs xmppDetail) in "no address for nohost.example.com: "*) st=0 ;; *) st=1 ;; esac
+tap_ok $st "... detail: no address for nohost.example.com: <the resolver's words>"
 
 # --- SRV ----------------------------------------------------------------------------------------
 put_xmpp "serverAddressOverride="
