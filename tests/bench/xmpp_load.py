@@ -10,8 +10,11 @@ against any server (Convene's, prosody).
       i+1, each carrying its send time; then holds the connections idle for
       a moment. Reads the server's PID from PIDFILE and prints, one per
       line: logins_per_s, login_cpu_ms (server CPU per login),
-      idle_kib_per_conn (server RSS growth per logged-in idle connection),
-      p50_ms, p99_ms (message routing latency), lost.
+      logins_per_cpu_s (logins per second of server CPU: the server's
+      capacity when the client is the bottleneck), idle_kib_per_conn
+      (server RSS growth per logged-in idle connection), msg_cpu_us
+      (server CPU per routed message), p50_ms, p99_ms (message routing
+      latency), lost.
 
   xmpp_load.py component DOMAIN SECRET
       The call bridge's side of Convene's logins for this load: a raw
@@ -104,6 +107,8 @@ async def clients(addr, domain, cafile, n, conc, messages, rate, pidfile):
     rss1 = proc_rss_kib(pid)
     print("logins_per_s %.1f" % (n / (t1 - t0)))
     print("login_cpu_ms %.3f" % ((cpu1 - cpu0) / n))
+    # What the server could take alone: logins per second of its CPU.
+    print("logins_per_cpu_s %.0f" % (n * 1000.0 / max(cpu1 - cpu0, 1.0)))
     print("idle_kib_per_conn %.1f" % ((rss1 - rss0) / n))
 
     lat = []
@@ -132,6 +137,7 @@ async def clients(addr, domain, cafile, n, conc, messages, rate, pidfile):
     for c in conns:
         c.buf = b""
     readers = [asyncio.ensure_future(reader(c)) for c in conns]
+    mcpu0 = proc_cpu_ms(pid)
     interval = 1.0 / rate
     start = time.monotonic()
     for k in range(messages):
@@ -146,8 +152,10 @@ async def clients(addr, domain, cafile, n, conc, messages, rate, pidfile):
         await asyncio.wait_for(done.wait(), 10)
     except asyncio.TimeoutError:
         pass
+    mcpu1 = proc_cpu_ms(pid)
     lat.sort()
     if lat:
+        print("msg_cpu_us %.1f" % ((mcpu1 - mcpu0) * 1000.0 / len(lat)))
         print("p50_ms %.2f" % lat[len(lat) // 2])
         print("p99_ms %.2f" % lat[min(len(lat) - 1, int(len(lat) * 0.99))])
     print("lost %d" % (messages - len(lat)))
