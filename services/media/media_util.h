@@ -52,6 +52,4 @@ static inline int md_seq_after(uint16_t a, uint16_t b)
 	return (int16_t)(uint16_t)(a - b) > 0;
 }
 
-const char *md_util_version(void);
-
 #endif
