@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "lib/conf.h"
 #include "lib/log.h"
 #include "lib/parse.h"
 #include "lib/service.h"
@@ -62,6 +63,48 @@ bool cv_service_args(int argc, char **argv, const char *name, const char **ret_p
 		return false;
 	}
 	return true;
+}
+
+bool cv_service_begin(int argc, char **argv, const char *name, cv_service_load_fn load, void *cfg,
+		      int *ret_exit)
+{
+	const char *path;
+	bool check;
+	char err[512];
+
+	cv_log_open(name);
+	*ret_exit = 1;
+	if (cv_service_no_new_privs() < 0)
+		return false;
+	if (!cv_service_args(argc, argv, name, &path, &check, ret_exit))
+		return false;
+	if (load(path, cfg, err, sizeof(err)) < 0) {
+		cv_err("invalid configuration: %s", err);
+		*ret_exit = 1;
+		return false;
+	}
+	if (check) {
+		printf("configuration OK\n");
+		*ret_exit = 0;
+		return false;
+	}
+	return true;
+}
+
+int cv_service_config(const char *path, json_object **ret_root, json_object **ret_config,
+		      char *err, size_t errlen)
+{
+	int r = cv_conf_read(path, ret_root, err, errlen);
+
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(*ret_root, "config", ret_config) ||
+	    !json_object_is_type(*ret_config, json_type_object)) {
+		json_object_put(*ret_root);
+		*ret_root = NULL;
+		return cv_fail(err, errlen, "config: missing");
+	}
+	return 0;
 }
 
 int cv_service_no_new_privs(void)

@@ -11,6 +11,8 @@
 #define CV_SERVICE_H
 
 #include <stdbool.h>
+#include <json-c/json.h>
+#include <stddef.h>
 
 /* "convene-" and the service's name. */
 #define CV_SERVICE_USER_PREFIX "convene-"
@@ -22,6 +24,24 @@
  * on stdout or stderr). */
 bool cv_service_args(int argc, char **argv, const char *name, const char **ret_path,
 		     bool *ret_check, int *ret_exit);
+
+/* Loads a service's config from path; 0, or a negative errno with the
+ * reason in err. */
+typedef int (*cv_service_load_fn)(const char *path, void *cfg, char *err, size_t errlen);
+
+/* The start every service's main shares: opens the log as name, sets
+ * no-new-privs, reads the command line and loads the config with load
+ * ("invalid configuration: ..." logged on failure); with --check prints
+ * "configuration OK". True when main goes on; false when it returns
+ * *ret_exit. */
+bool cv_service_begin(int argc, char **argv, const char *name, cv_service_load_fn load, void *cfg,
+		      int *ret_exit);
+
+/* Reads the config mmpd renders for a service (lib/conf.h cv_conf_read)
+ * and finds its "config" object: *ret_root is the caller's to put,
+ * *ret_config is borrowed from it. -EINVAL with "config: missing". */
+int cv_service_config(const char *path, json_object **ret_root, json_object **ret_config,
+		      char *err, size_t errlen);
 
 /* Sets PR_SET_NO_NEW_PRIVS: nothing this process runs can gain privileges.
  * Called first thing in main. */

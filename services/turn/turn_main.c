@@ -59,6 +59,11 @@ static void raise_nofile(struct turn_config *cfg)
 	}
 }
 
+static int load(const char *path, void *cfg, char *err, size_t errlen)
+{
+	return turn_config_load(path, cfg, err, errlen);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	if (signum == SIGHUP) {
@@ -70,8 +75,6 @@ static void on_signal(uv_signal_t *h, int signum)
 
 int main(int argc, char **argv)
 {
-	const char *path = NULL;
-	bool check;
 	struct turn_config cfg;
 	struct turn_shared shared;
 	struct turn_server *srv = NULL;
@@ -80,20 +83,8 @@ int main(int argc, char **argv)
 	char err[512], a[64], pub[64];
 	int r;
 
-	cv_log_open("turn");
-	if (cv_service_no_new_privs() < 0)
-		return 1;
-	if (!cv_service_args(argc, argv, "turn", &path, &check, &r))
+	if (!cv_service_begin(argc, argv, "turn", load, &cfg, &r))
 		return r;
-	if (turn_config_load(path, &cfg, err, sizeof(err)) < 0) {
-		cv_err("invalid configuration: %s", err);
-		return 1;
-	}
-	if (check) {
-		printf("configuration OK\n");
-		turn_config_free(&cfg);
-		return 0;
-	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile(&cfg);
 	turn_shared_init(&shared);

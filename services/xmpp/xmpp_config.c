@@ -14,6 +14,7 @@
 
 #include "lib/conf.h"
 #include "lib/parse.h"
+#include "lib/service.h"
 #include "services/xmpp/xmpp_config.h"
 
 static void lower(char *s)
@@ -107,15 +108,10 @@ int xmpp_config_load(const char *path, struct xmpp_config *cfg, char *err, size_
 	cfg->c2s_port = XMPP_C2S_PORT;
 	cfg->comp_port = XMPP_COMP_PORT;
 	cfg->plain_port = XMPP_COMP_PLAIN_PORT;
-	r = cv_conf_read(path, &root, err, errlen);
+	r = cv_service_config(path, &root, &c, err, errlen);
 	if (r < 0)
 		return r;
 	r = -EINVAL;
-	if (!json_object_object_get_ex(root, "config", &c) ||
-	    !json_object_is_type(c, json_type_object)) {
-		cv_fail(err, errlen, "config: missing");
-		goto out;
-	}
 	domain = cv_conf_get_str(c, "domain", NULL);
 	if (!domain || cv_parse_hostname(domain) < 0 || strlen(domain) > XMPP_DOMAIN_MAX) {
 		cv_fail(err, errlen, "config.domain: %s (xmpp domain)",

@@ -20,6 +20,11 @@
 
 static struct xmpp_server *server;
 
+static int load(const char *path, void *cfg, char *err, size_t errlen)
+{
+	return xmpp_config_load(path, cfg, err, errlen);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	if (signum == SIGHUP) {
@@ -35,26 +40,13 @@ static void on_signal(uv_signal_t *h, int signum)
 int main(int argc, char **argv)
 {
 	static struct xmpp_config cfg;
-	const char *path = NULL;
-	bool check;
 	uv_signal_t sig[3];
 	int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
 	char err[512], a[INET_ADDRSTRLEN];
 	int r;
 
-	cv_log_open("xmpp");
-	if (cv_service_no_new_privs() < 0)
-		return 1;
-	if (!cv_service_args(argc, argv, "xmpp", &path, &check, &r))
+	if (!cv_service_begin(argc, argv, "xmpp", load, &cfg, &r))
 		return r;
-	if (xmpp_config_load(path, &cfg, err, sizeof(err)) < 0) {
-		cv_err("invalid configuration: %s", err);
-		return 1;
-	}
-	if (check) {
-		printf("configuration OK\n");
-		return 0;
-	}
 	signal(SIGPIPE, SIG_IGN);
 	r = xmpp_server_bind(uv_default_loop(), &cfg, &server, err, sizeof(err));
 	if (r < 0) {

@@ -64,6 +64,16 @@ tap_diag_file() { # the first lines of a file as TAP comments
 	return 0
 }
 
+peer_tap() { # peer_tap FILE: the PASS/FAIL lines of a peer script (peer_results.py) as TAP
+	local line
+	while read -r line; do
+		case $line in
+		"PASS "*) tap_ok 0 "${line#PASS }" ;;
+		"FAIL "*) tap_ok 1 "${line#FAIL }" ;;
+		esac
+	done <"$1"
+}
+
 tap_skip_all() { # tap_skip_all REASON: the whole script does not apply here
 	echo "1..0 # SKIP $1"
 	exit 0

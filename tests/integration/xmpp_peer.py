@@ -37,22 +37,14 @@ import sys
 
 import logging
 
+from peer_results import finish, result
+
 logging.basicConfig(level=logging.CRITICAL)
 
 ADDR, DOMAIN, SECRET, CAFILE, STAGE = sys.argv[1:6]
 COMP = "cb1." + DOMAIN
 USERS = {"alice": "alicepass", "bob": "bob-secret-2"}
 SPACES = {"alice": [("space1", "Alice's space"), ("space2", "Team")], "bob": []}
-failures = 0
-
-
-def result(name, ok, why=""):
-    global failures
-    if ok:
-        print("PASS", name, flush=True)
-    else:
-        failures += 1
-        print("FAIL %s: %s" % (name, why), flush=True)
 
 
 # --- raw helpers ----------------------------------------------------------------
@@ -479,5 +471,4 @@ else:
         asyncio.get_event_loop().run_until_complete(asyncio.wait_for(stage_cb(), 90))
     except Exception as e:  # noqa: BLE001
         result("cb stage", False, repr(e))
-print("%d failed" % failures)
-sys.exit(1 if failures else 0)
+finish()

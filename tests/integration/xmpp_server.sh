@@ -86,16 +86,6 @@ PID=$(in_ns ss -lntp | sed -n 's/.*:5222 .*pid=\([0-9]*\).*/\1/p' | head -n 1)
 user=$(ps -o user= -p "${PID:-0}" 2>/dev/null)
 tap_is "$user" "convene-xmpp" "the server runs as convene-xmpp after binding"
 
-peer_tap() { # peer_tap FILE: the PASS/FAIL lines as TAP
-	local line
-	while read -r line; do
-		case $line in
-		"PASS "*) tap_ok 0 "${line#PASS }" ;;
-		"FAIL "*) tap_ok 1 "${line#FAIL }" ;;
-		esac
-	done <"$1"
-}
-
 in_ns timeout 60 $PEER 192.0.2.10 example.com "$SECRET" "$C/ca.crt" nocb >"$CV_TMP/nocb.out" 2>&1
 st=$?
 peer_tap "$CV_TMP/nocb.out"
