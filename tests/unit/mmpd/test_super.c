@@ -668,7 +668,11 @@ int main(int argc, char **argv)
 						     "state/log/convene.log", "stale-turn.json",
 						     /* freed while running: no exit to see */
 						     "state/run/turn.pid" };
-		static const char *const dirs[] = { "svc", "state/run", "state/log", "state" };
+		/* state/services/xmpp: the XMPP server's own directory
+		 * (its status line), made at each start. */
+		static const char *const dirs[] = { "svc",	  "state/run", "state/log",
+						    "state/services/xmpp", "state/services",
+						    "state" };
 
 		ok(test_cleanup(tmpdir, files, sizeof(files) / sizeof(files[0]), dirs,
 				sizeof(dirs) / sizeof(dirs[0])),
