@@ -1158,6 +1158,11 @@ void cv_tls_close(struct cv_tls_conn *c)
 	conn_begin_close(c, 0, true);
 }
 
+void cv_tls_abort(struct cv_tls_conn *c)
+{
+	conn_begin_close(c, -ECANCELED, false);
+}
+
 const char *cv_tls_conn_error(const struct cv_tls_conn *c)
 {
 	return c->pc.err;

@@ -175,6 +175,10 @@ void cv_tls_pause(struct cv_tls_conn *c, bool pause);
 /* Sends close_notify and closes; on_close follows (from the loop, never
  * from inside this call). Idempotent. */
 void cv_tls_close(struct cv_tls_conn *c);
+/* Closes at once, without close_notify or flushing what is queued (a
+ * program that is exiting: its handles must be closing before it walks
+ * the loop); on_close follows with -ECANCELED. Idempotent. */
+void cv_tls_abort(struct cv_tls_conn *c);
 /* The reason of the last failure ("" if none). */
 const char *cv_tls_conn_error(const struct cv_tls_conn *c);
 /* The GnuTLS session, for ALPN, the negotiated version or the peer's

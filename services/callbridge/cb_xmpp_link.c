@@ -880,7 +880,11 @@ static void stop(struct cb_xmpp_link *l)
 
 		t->l = NULL;
 		l->t = NULL;
-		if (t->tls) {
+		if (t->tls && l->freeing) {
+			/* The program is exiting and walks its loop next:
+			 * no polite close that would outlive it. */
+			cv_tls_abort(t->tls);
+		} else if (t->tls) {
 			/* End the stream politely, then close. */
 			if (l->comp_live && (l->comp.state == CB_XMPP_CONNECTED ||
 					     l->comp.state == CB_XMPP_AWAIT_HANDSHAKE ||
