@@ -198,6 +198,9 @@ struct mmp_env {
 	char ifmap[4][16];
 	/* The state of each service of mmp_service_names, in that order. */
 	struct mmp_svc_state svc[MMP_MAX_SVC];
+	/* The media engine's process, which runs beside the call bridge
+	 * (not an MMP service of its own). */
+	struct mmp_svc_state media;
 	/* The command may ask for a reboot or shutdown (ctx->system_action). */
 	bool can_act;
 	/* Who is logged in ("user list", "user evict"), in no order. */

@@ -6,12 +6,15 @@
  * control socket, drop privileges, make the DTLS credentials, report
  * ready, run until SIGTERM or SIGINT.
  *
- * The config (this increment; mmpd does not start the engine yet):
- *   {"config": {"address": "192.0.2.10", "port": 10000,
- *               "control": "/run/convene/media.sock",
- *               "control_user": "convene-callbridge"}}
- * control_user is the one user besides root allowed on the control
- * socket (absent: root only).
+ * The config: what mmpd renders while the call bridge is enabled
+ * (mmpd_super.c render_media),
+ *   {"config": {"listen": ["a"], "port": 10000,
+ *               "control": "<state>/services/media.sock",
+ *               "control_user": "convene-callbridge"},
+ *    "interfaces": {"a": {"address": "10.124.144.90", ...}}, ...}
+ * or, run by hand, "address" instead of "listen". control_user is the
+ * one user besides root allowed on the control socket (absent: root
+ * only).
  */
 #include "config.h"
 
@@ -54,9 +57,30 @@ static int load(const char *path, void *arg, char *err, size_t errlen)
 	if (r < 0)
 		return r;
 	r = -EINVAL;
+	/* Run by hand: an address. Under mmpd: the call bridge's listen
+	 * interfaces, the first one's address (mmpd_super.c render_media). */
 	addr = cv_conf_get_str(c, "address", NULL);
-	if (!addr || cv_parse_ipv4(addr, &cfg->addr) < 0) {
-		cv_fail(err, errlen, "config.address: not an IPv4 address");
+	if (!addr) {
+		json_object *l = json_object_object_get(c, "listen");
+		const char *ifn = l && json_object_is_type(l, json_type_array) &&
+						  json_object_array_length(l) > 0
+					  ? json_object_get_string(json_object_array_get_idx(l, 0))
+					  : NULL;
+		char key[64], ifc;
+
+		if (!ifn || cv_parse_iface(ifn, &ifc) < 0) {
+			cv_fail(err, errlen, "config.listen: no interface (callbridge listen)");
+			goto out;
+		}
+		snprintf(key, sizeof(key), "interfaces.%c.address", ifc);
+		addr = cv_conf_get_str(root, key, NULL);
+		if (!addr) {
+			cv_fail(err, errlen, "config.listen: interface %c has no address", ifc);
+			goto out;
+		}
+	}
+	if (cv_parse_ipv4(addr, &cfg->addr) < 0) {
+		cv_fail(err, errlen, "config.address: \"%s\" is not an IPv4 address", addr);
 		goto out;
 	}
 	port = cv_conf_get_int(c, "port", 0);

@@ -388,6 +388,20 @@ static int cb_status(struct mmp_ctx *ctx)
 	if (av1)
 		kv(ctx, 26, "AV1 Video Codec",
 		   json_object_get_boolean(av1) ? "enabled" : "disabled");
+	/* Not on CMS's screen: the media engine runs beside the call bridge
+	 * here (issue 12), so the screen says how it is while enabled. */
+	if (svc_enabled(ctx, "callbridge") && ctx->env) {
+		const struct mmp_svc_state *m = &ctx->env->media;
+
+		if (!m->installed)
+			kv(ctx, 26, "Media engine", "not installed");
+		else if (m->failed)
+			mmp_screen_kvf(&ctx->out, 26, "Media engine", "failed (%s)", m->last_exit);
+		else if (m->running)
+			mmp_screen_kvf(&ctx->out, 26, "Media engine", "running (pid %d)", m->pid);
+		else
+			kv(ctx, 26, "Media engine", "starting");
+	}
 	return 0;
 }
 

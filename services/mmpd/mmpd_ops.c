@@ -68,6 +68,7 @@ void mmpd_env_snapshot(struct mmpd *d, struct mmp_env *env)
 		snprintf(env->ifmap[i], sizeof(env->ifmap[i]), "%s", d->ifmap[i]);
 	for (size_t i = 0; mmp_service_names[i] && i < MMP_MAX_SVC; i++)
 		mmpd_super_state(d->super, mmp_service_names[i], &env->svc[i]);
+	mmpd_super_state(d->super, "media", &env->media);
 	env->can_act = true;
 }
 
@@ -88,6 +89,21 @@ struct mmp_login *mmpd_env_login(struct mmp_env *env, const char *user)
 	return l;
 }
 
+static json_object *svc_to_json(const struct mmp_svc_state *st)
+{
+	json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "installed", json_object_new_boolean(st->installed));
+	json_object_object_add(e, "wanted", json_object_new_boolean(st->wanted));
+	json_object_object_add(e, "running", json_object_new_boolean(st->running));
+	json_object_object_add(e, "failed", json_object_new_boolean(st->failed));
+	json_object_object_add(e, "pid", json_object_new_int(st->pid));
+	json_object_object_add(e, "restarts", json_object_new_int((int)st->restarts));
+	json_object_object_add(e, "last_exit", json_object_new_string(st->last_exit));
+	json_object_object_add(e, "status", json_object_new_string(st->status));
+	return e;
+}
+
 json_object *mmpd_env_to_json(const struct mmp_env *env)
 {
 	json_object *o = json_object_new_object(), *ifs = json_object_new_array(),
@@ -95,22 +111,11 @@ json_object *mmpd_env_to_json(const struct mmp_env *env)
 
 	for (int i = 0; i < 4; i++)
 		json_object_array_add(ifs, json_object_new_string(env->ifmap[i]));
-	for (size_t i = 0; i < MMP_MAX_SVC; i++) {
-		const struct mmp_svc_state *st = &env->svc[i];
-		json_object *e = json_object_new_object();
-
-		json_object_object_add(e, "installed", json_object_new_boolean(st->installed));
-		json_object_object_add(e, "wanted", json_object_new_boolean(st->wanted));
-		json_object_object_add(e, "running", json_object_new_boolean(st->running));
-		json_object_object_add(e, "failed", json_object_new_boolean(st->failed));
-		json_object_object_add(e, "pid", json_object_new_int(st->pid));
-		json_object_object_add(e, "restarts", json_object_new_int((int)st->restarts));
-		json_object_object_add(e, "last_exit", json_object_new_string(st->last_exit));
-		json_object_object_add(e, "status", json_object_new_string(st->status));
-		json_object_array_add(svcs, e);
-	}
+	for (size_t i = 0; i < MMP_MAX_SVC; i++)
+		json_object_array_add(svcs, svc_to_json(&env->svc[i]));
 	json_object_object_add(o, "ifmap", ifs);
 	json_object_object_add(o, "svc", svcs);
+	json_object_object_add(o, "media", svc_to_json(&env->media));
 	json_object_object_add(o, "can_act", json_object_new_boolean(env->can_act));
 	for (size_t i = 0; i < env->nlogins; i++) {
 		json_object *e = json_object_new_object();
@@ -144,6 +149,24 @@ static int64_t jcount(json_object *o, const char *key)
 	return n < 0 || n > UINT_MAX ? 0 : n;
 }
 
+static void svc_from_json(json_object *e, struct mmp_svc_state *st)
+{
+	json_object *v;
+
+	st->installed = jbool(e, "installed");
+	st->wanted = jbool(e, "wanted");
+	st->running = jbool(e, "running");
+	st->failed = jbool(e, "failed");
+	if (json_object_object_get_ex(e, "pid", &v))
+		st->pid = json_object_get_int(v);
+	if (json_object_object_get_ex(e, "restarts", &v))
+		st->restarts = (unsigned)json_object_get_int(v);
+	if (json_object_object_get_ex(e, "last_exit", &v))
+		snprintf(st->last_exit, sizeof(st->last_exit), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(e, "status", &v))
+		snprintf(st->status, sizeof(st->status), "%s", json_object_get_string(v));
+}
+
 void mmpd_env_from_json(json_object *o, struct mmp_env *env)
 {
 	json_object *ifs, *svcs, *v;
@@ -154,25 +177,10 @@ void mmpd_env_from_json(json_object *o, struct mmp_env *env)
 			snprintf(env->ifmap[i], sizeof(env->ifmap[i]), "%s",
 				 json_object_get_string(json_object_array_get_idx(ifs, i)));
 	if (json_object_object_get_ex(o, "svc", &svcs) && json_object_is_type(svcs, json_type_array))
-		for (size_t i = 0; i < MMP_MAX_SVC && i < json_object_array_length(svcs); i++) {
-			json_object *e = json_object_array_get_idx(svcs, i);
-			struct mmp_svc_state *st = &env->svc[i];
-
-			st->installed = jbool(e, "installed");
-			st->wanted = jbool(e, "wanted");
-			st->running = jbool(e, "running");
-			st->failed = jbool(e, "failed");
-			if (json_object_object_get_ex(e, "pid", &v))
-				st->pid = json_object_get_int(v);
-			if (json_object_object_get_ex(e, "restarts", &v))
-				st->restarts = (unsigned)json_object_get_int(v);
-			if (json_object_object_get_ex(e, "last_exit", &v))
-				snprintf(st->last_exit, sizeof(st->last_exit), "%s",
-					 json_object_get_string(v));
-			if (json_object_object_get_ex(e, "status", &v))
-				snprintf(st->status, sizeof(st->status), "%s",
-					 json_object_get_string(v));
-		}
+		for (size_t i = 0; i < MMP_MAX_SVC && i < json_object_array_length(svcs); i++)
+			svc_from_json(json_object_array_get_idx(svcs, i), &env->svc[i]);
+	if (json_object_object_get_ex(o, "media", &v))
+		svc_from_json(v, &env->media);
 	env->can_act = jbool(o, "can_act");
 	if (json_object_object_get_ex(o, "logins", &v) && json_object_is_type(v, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(v); i++) {

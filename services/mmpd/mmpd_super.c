@@ -82,6 +82,19 @@ static const struct {
 	{ "webadmin", "callbridge" },
 };
 
+/* Processes that are not MMP services but run beside one: the media engine
+ * runs while the call bridge (the MMP service, not Web Admin) is enabled
+ * ("callbridge enable" brings both up, issue 12), is restarted with it
+ * and supervised like any service (services/media/README.md). */
+static const struct {
+	const char *svc, *owner;
+} super_companions[] = {
+	{ "media", "callbridge" },
+};
+
+/* The media engine's UDP port until a setting says otherwise. */
+#define SUPER_MEDIA_PORT 10000
+
 /* One output stream of a child, cut into lines of at most CV_LOG_LINE_MAX - 1
  * bytes; the rest of a longer line is dropped. */
 struct linebuf {
@@ -116,6 +129,9 @@ struct super_svc {
 	 * "enabled" here and its host's process runs while the host or any
 	 * of its guests is enabled. NULL for a service with its own process. */
 	struct super_svc *host;
+	/* A companion process (super_companions): its enable follows this
+	 * MMP service's. NULL for the MMP services. */
+	struct super_svc *owner;
 	bool enabled; /* the operator's enable of this MMP service */
 	struct super_run *run; /* the current process, NULL if none */
 	bool wanted;	       /* mmpd keeps it running */
@@ -294,7 +310,9 @@ static json_object *copy_or_empty(json_object *o)
  * neither is entered through a symbolic link. Made before each start, so
  * that a directory removed or changed by hand is put right.
  */
-static const char *const super_data_services[] = { "callbridge", "xmpp", NULL };
+/* media: its directory is unused, but making it makes <state>/services,
+ * where its control socket goes (render_media). */
+static const char *const super_data_services[] = { "callbridge", "xmpp", "media", NULL };
 
 static int svc_data_dir(struct super_svc *v, char **ret_path)
 {
@@ -379,6 +397,34 @@ static json_object *render_hosted(struct super_svc *p)
 
 /* Writes <state-dir>/run/<svc>.json (mode 0600: it may hold secrets) and
  * returns its absolute path. */
+/*
+ * The media engine's config: it listens where the call bridge does
+ * ("callbridge listen": the first interface's address), on one UDP port,
+ * and serves its control socket to the call bridge's user. The socket is
+ * <state>/services/media.sock: that directory is root's, mode 0711, so the
+ * call bridge reaches the socket, which the engine makes 0600 and hands
+ * to convene-callbridge (services/media/README.md).
+ */
+static json_object *render_media(struct mmpd *d)
+{
+	json_object *c = json_object_new_object(), *l = cv_conf_get(d->doc, "callbridge.listen");
+	char *ctl = xasprintf("%s/services/media.sock", d->state_dir);
+	json_object *copy = NULL;
+
+	if (!l || !json_object_is_type(l, json_type_array) ||
+	    json_object_deep_copy(l, &copy, NULL) < 0)
+		copy = json_object_new_array();
+	json_object_object_add(c, "listen", copy);
+	json_object_object_add(c, "port",
+			       json_object_new_int64(cv_conf_get_int(d->doc, "media.port",
+								    SUPER_MEDIA_PORT)));
+	json_object_object_add(c, "control", json_object_new_string(ctl));
+	json_object_object_add(c, "control_user",
+			       json_object_new_string(CV_SERVICE_USER_PREFIX "callbridge"));
+	free(ctl);
+	return c;
+}
+
 static int render_config(struct super_svc *v, char **ret_path)
 {
 	struct mmpd *d = v->s->d;
@@ -390,7 +436,9 @@ static int render_config(struct super_svc *v, char **ret_path)
 	int r;
 
 	json_object_object_add(root, "service", json_object_new_string(v->name));
-	json_object_object_add(root, "config", copy_or_empty(cv_conf_get(d->doc, v->name)));
+	json_object_object_add(root, "config", strcmp(v->name, "media") == 0
+						       ? render_media(d)
+						       : copy_or_empty(cv_conf_get(d->doc, v->name)));
 	json_object_object_add(root, "tls", copy_or_empty(cv_conf_get(d->doc, "tls")));
 	/* The resolver settings ("dns add forwardzone", "dns add rr"): every
 	 * service builds its resolver from them with cv_dns_config_from_json(),
@@ -931,6 +979,7 @@ struct mmpd_super *mmpd_super_new(struct mmpd *d)
 {
 	struct mmpd_super *s = xcalloc(1, sizeof(*s));
 	double scale;
+	size_t nmmp;
 
 	s->d = d;
 	scale = cv_delay_scale();
@@ -941,11 +990,16 @@ struct mmpd_super *mmpd_super_new(struct mmpd *d)
 		super_log(s, CV_LOG_INFO, "service back-off scaled by %g", scale);
 	while (mmp_service_names[s->nsvc] && s->nsvc < SUPER_MAX_SVC)
 		s->nsvc++;
+	nmmp = s->nsvc;
+	for (size_t i = 0; i < sizeof(super_companions) / sizeof(super_companions[0]) &&
+			   s->nsvc < SUPER_MAX_SVC;
+	     i++)
+		s->nsvc++;
 	for (size_t i = 0; i < s->nsvc; i++) {
 		struct super_svc *v = &s->svc[i];
 
 		v->s = s;
-		v->name = mmp_service_names[i];
+		v->name = i < nmmp ? mmp_service_names[i] : super_companions[i - nmmp].svc;
 		v->backoff_ms = s->backoff_first_ms;
 		uv_timer_init(d->loop, &v->restart_timer);
 		uv_timer_init(d->loop, &v->ready_timer);
@@ -960,6 +1014,8 @@ struct mmpd_super *mmpd_super_new(struct mmpd *d)
 		if (v)
 			v->host = super_find(s, super_hosted[i].host);
 	}
+	for (size_t i = nmmp; i < s->nsvc; i++)
+		s->svc[i].owner = super_find(s, super_companions[i - nmmp].owner);
 	for (size_t i = 0; i < s->nsvc; i++) {
 		struct super_svc *v = &s->svc[i];
 		char *prog;
@@ -1125,6 +1181,31 @@ static int proc_members_changed(struct mmpd_super *s, struct super_svc *p)
 	return proc_start(s, p);
 }
 
+/* The companions of owner follow its enable: started (or restarted, when
+ * restart) while it is enabled and installed, stopped otherwise. A
+ * companion that is not installed is left out without failing the
+ * owner's command (its absence is logged once by svc_check_installed). */
+static void companions_follow(struct mmpd_super *s, struct super_svc *owner, bool restart)
+{
+	for (size_t i = 0; i < s->nsvc; i++) {
+		struct super_svc *c = &s->svc[i];
+
+		if (c->owner != owner)
+			continue;
+		c->enabled = owner->enabled && !s->shutting_down;
+		if (!c->enabled) {
+			proc_stop(s, c);
+			continue;
+		}
+		if (svc_check_installed(c) < 0)
+			continue;
+		if (restart)
+			proc_restart(s, c);
+		else
+			proc_start(s, c);
+	}
+}
+
 int mmpd_super_start(struct mmpd_super *s, const char *svc)
 {
 	struct super_svc *v, *p;
@@ -1136,6 +1217,7 @@ int mmpd_super_start(struct mmpd_super *s, const char *svc)
 	p = svc_proc(v);
 	was = v->enabled;
 	v->enabled = true;
+	companions_follow(s, v, false);
 	if (!was && p->run && !p->term_sent)
 		return proc_members_changed(s, p);
 	return proc_start(s, p);
@@ -1149,6 +1231,7 @@ int mmpd_super_stop(struct mmpd_super *s, const char *svc)
 		return -EINVAL;
 	p = svc_proc(v);
 	v->enabled = false;
+	companions_follow(s, v, false);
 	if (proc_wanted(s, p) && !s->shutting_down)
 		return proc_members_changed(s, p);
 	proc_stop(s, p);
@@ -1163,6 +1246,7 @@ int mmpd_super_restart(struct mmpd_super *s, const char *svc)
 	if (r < 0)
 		return r;
 	v->enabled = true;
+	companions_follow(s, v, true);
 	return proc_restart(s, svc_proc(v));
 }
 
@@ -1233,6 +1317,9 @@ void mmpd_super_boot(struct mmpd_super *s)
 		snprintf(key, sizeof(key), "%s.enabled", s->svc[i].name);
 		s->svc[i].enabled = cv_conf_get_bool(s->d->doc, key, false);
 	}
+	for (size_t i = 0; i < s->nsvc; i++)
+		if (s->svc[i].owner)
+			s->svc[i].enabled = s->svc[i].owner->enabled;
 	for (size_t i = 0; i < s->nsvc; i++) {
 		struct super_svc *v = &s->svc[i];
 
