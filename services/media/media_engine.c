@@ -14,8 +14,11 @@
  * every other endpoint of its room whose DTLS is done and whose consent
  * holds, with the SSRC kept and the payload type mapped to the receiver's
  * number for the codec (Opus, VP8, H264 as each answer chose). RTCP is
- * read and counted, not forwarded. Not done yet: the receiver slots of
- * fixed SSRCs, speaker selection, NACK/RTX, PLI on subscribe, REMB, and
+ * read: keyframe requests (PLI, FIR) from a receiver go to the publisher
+ * of the source they name, merged to one per 500 ms; NACKs are passed on
+ * to the publisher; a receiver whose DTLS completes makes every video
+ * source of its room get a PLI. Not done yet: the receiver slots of fixed
+ * SSRCs, speaker selection, the retransmission cache and RTX, REMB, and
  * header extension id mapping (services/media/README.md).
  *
  * Control plane. A SOCK_SEQPACKET Unix socket, one JSON message per
@@ -51,6 +54,13 @@
 #define CTL_CONNS_MAX 4
 #define PKT_MAX 1500
 #define TICK_MS 20
+/* Video sources an endpoint sends (simulcast layers and RTX included). */
+#define EP_VIDEO_SSRCS 8
+/* Keyframe requests to one source are merged: at most one per this long
+ * (mediasoup's KeyFrameRequestManager and Janus's fir_freq do the same). */
+#define PLI_MIN_GAP_MS 500
+/* The SSRC the engine signs its own RTCP with. */
+#define ENGINE_SSRC 0x434f4e56u /* "CONV" */
 
 struct ep {
 	struct media_engine *e;
@@ -63,7 +73,13 @@ struct ep {
 	struct media_srtp srtp;
 	bool srtp_on;
 	int16_t opus_pt, vp8_pt, h264_pt; /* this endpoint's numbers, -1: none */
+	/* The video SSRCs seen from this endpoint, and when each was last
+	 * asked for a keyframe. */
+	uint32_t video_ssrc[EP_VIDEO_SSRCS];
+	uint64_t video_pli_ms[EP_VIDEO_SSRCS];
+	unsigned n_video;
 	uint64_t rx_rtp, rx_rtcp, tx_rtp, dropped;
+	uint64_t pli_sent, pli_merged, nack_forwarded;
 };
 
 struct ctl_conn {
@@ -108,6 +124,8 @@ static void udp_send(struct media_engine *e, const struct stun_addr *to, const u
 	(void)uv_udp_try_send(&e->udp, &b, 1, (const struct sockaddr *)&ss);
 }
 
+static void keyframes_for_newcomer(struct media_engine *e, struct ep *newcomer);
+
 static int dtls_send(void *arg, const uint8_t *buf, size_t len)
 {
 	struct ep *ep = arg;
@@ -139,6 +157,7 @@ static void dtls_handshake(struct cv_dtls *d, int status, void *arg)
 		k.profile == CV_SRTP_AES128_CM_HMAC_SHA1_32 ? "AES128_CM_HMAC_SHA1_32"
 							    : "AES128_CM_HMAC_SHA1_80");
 	gnutls_memset(&k, 0, sizeof(k));
+	keyframes_for_newcomer(ep->e, ep);
 }
 
 static void dtls_data(struct cv_dtls *d, const uint8_t *buf, size_t len, void *arg)
@@ -197,6 +216,101 @@ static void forward_rtp(struct media_engine *e, struct ep *from, const uint8_t *
 			continue;
 		udp_send(e, &to->ice.tuple, e->obuf, n);
 		to->tx_rtp++;
+	}
+}
+
+/* Sends our own RTCP packet (built in e->obuf[0..n)) to ep over SRTCP. */
+static void send_rtcp(struct media_engine *e, struct ep *ep, size_t n)
+{
+	if (media_srtp_protect(&ep->srtp, e->obuf, &n, sizeof(e->obuf), true) == 0)
+		udp_send(e, &ep->ice.tuple, e->obuf, n);
+}
+
+/* Asks the publisher ep for a keyframe of its video source i, at most once
+ * per PLI_MIN_GAP_MS: requests in between are merged into that one. */
+static void request_keyframe(struct media_engine *e, struct ep *ep, unsigned i)
+{
+	uint64_t now = uv_now(e->loop);
+	size_t n;
+
+	if (!ep->srtp_on || ep->consent_lost)
+		return;
+	if (ep->video_pli_ms[i] && now - ep->video_pli_ms[i] < PLI_MIN_GAP_MS) {
+		ep->pli_merged++;
+		return;
+	}
+	ep->video_pli_ms[i] = now;
+	n = media_rtcp_build_pli(e->obuf, sizeof(e->obuf), ENGINE_SSRC, ep->video_ssrc[i]);
+	send_rtcp(e, ep, n);
+	ep->pli_sent++;
+}
+
+/* A new receiver in the room (its DTLS is done): every video source there
+ * is asked for a keyframe, so that the receiver can start decoding at
+ * once rather than at the sender's next keyframe. */
+static void keyframes_for_newcomer(struct media_engine *e, struct ep *newcomer)
+{
+	for (struct ep *ep = e->eps; ep; ep = ep->next)
+		if (ep != newcomer && !strcmp(ep->room, newcomer->room))
+			for (unsigned i = 0; i < ep->n_video; i++)
+				request_keyframe(e, ep, i);
+}
+
+static void note_video_ssrc(struct ep *ep, uint32_t ssrc)
+{
+	for (unsigned i = 0; i < ep->n_video; i++)
+		if (ep->video_ssrc[i] == ssrc)
+			return;
+	if (ep->n_video < EP_VIDEO_SSRCS)
+		ep->video_ssrc[ep->n_video++] = ssrc;
+}
+
+/* The publisher of source ssrc in the room of from, and the index of that
+ * source; NULL if none. */
+static struct ep *publisher_of(struct media_engine *e, const struct ep *from, uint32_t ssrc,
+			       unsigned *ret_i)
+{
+	for (struct ep *ep = e->eps; ep; ep = ep->next) {
+		if (ep == from || strcmp(ep->room, from->room))
+			continue;
+		for (unsigned i = 0; i < ep->n_video; i++)
+			if (ep->video_ssrc[i] == ssrc) {
+				*ret_i = i;
+				return ep;
+			}
+	}
+	return NULL;
+}
+
+/* A receiver's RTCP: keyframe requests (PLI, FIR) go to the publisher of
+ * the source they name, merged; NACKs are passed on to it as they are
+ * (the publisher resends on the same SSRC, spec/media.md 0.4). Reports
+ * and the rest are only counted for now. */
+static void on_rtcp(struct media_engine *e, struct ep *from, const uint8_t *buf, size_t len)
+{
+	static struct media_rtcp r;
+	size_t off = 0;
+	unsigned i;
+	struct ep *pub;
+
+	for (unsigned k = 0; k <= len / 4 && media_rtcp_next(buf, len, &off, &r) == 1; k++) {
+		if (r.kind == MEDIA_RTCP_K_PLI || r.kind == MEDIA_RTCP_K_FIR) {
+			pub = publisher_of(e, from, r.media_ssrc, &i);
+			if (pub)
+				request_keyframe(e, pub, i);
+		} else if (r.kind == MEDIA_RTCP_K_NACK && r.n_nack) {
+			size_t n;
+
+			pub = publisher_of(e, from, r.media_ssrc, &i);
+			if (!pub || !pub->srtp_on)
+				continue;
+			n = media_rtcp_build_nack(e->obuf, sizeof(e->obuf), ENGINE_SSRC,
+						  r.media_ssrc, r.nack, r.n_nack);
+			if (n) {
+				send_rtcp(e, pub, n);
+				pub->nack_forwarded++;
+			}
+		}
 	}
 }
 
@@ -259,6 +373,7 @@ static void on_datagram(struct media_engine *e, const struct stun_addr *from, ui
 	}
 	if (k == MEDIA_PKT_RTCP) {
 		ep->rx_rtcp++;
+		on_rtcp(e, ep, buf, len);
 		return;
 	}
 	{
@@ -268,6 +383,9 @@ static void on_datagram(struct media_engine *e, const struct stun_addr *from, ui
 			ep->dropped++;
 			return;
 		}
+		if ((ep->vp8_pt >= 0 && r.pt == ep->vp8_pt) ||
+		    (ep->h264_pt >= 0 && r.pt == ep->h264_pt))
+			note_video_ssrc(ep, r.ssrc);
 	}
 	ep->rx_rtp++;
 	forward_rtp(e, ep, buf, len);
@@ -463,6 +581,12 @@ static json_object *ctl_stats(struct media_engine *e)
 		json_object_object_add(o, "dropped", json_object_new_int64((int64_t)ep->dropped));
 		json_object_object_add(o, "srtp_duplicates",
 				       json_object_new_int64((int64_t)ep->srtp.duplicates));
+		json_object_object_add(o, "video_sources", json_object_new_int64(ep->n_video));
+		json_object_object_add(o, "pli_sent", json_object_new_int64((int64_t)ep->pli_sent));
+		json_object_object_add(o, "pli_merged",
+				       json_object_new_int64((int64_t)ep->pli_merged));
+		json_object_object_add(o, "nack_forwarded",
+				       json_object_new_int64((int64_t)ep->nack_forwarded));
 		json_object_array_add(a, o);
 	}
 	json_object_object_add(res, "endpoints", a);
