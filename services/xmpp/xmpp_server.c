@@ -92,7 +92,7 @@ struct xc {
 	size_t plain_queued;	  /* bytes in uv_write requests */
 	unsigned plain_writes;	  /* uv_write requests not yet called back */
 	bool free_when_written;	  /* TLS set-up failed with writes in flight */
-	bool paused;
+	bool paused, was_paused;
 	struct xmpp_stream *st;
 	const char *content_ns;
 	bool hdr_sent, decl_sent, starttls_now, tls_on;
@@ -1556,6 +1556,11 @@ static void conn_pause(struct xc *c, bool pause)
 	if (c->paused == pause || c->closing)
 		return;
 	c->paused = pause;
+	if (pause && !c->was_paused) {
+		/* Once per connection: a flood is not a log flood. */
+		c->was_paused = true;
+		cv_info("%s: over %.0f KiB/s: reading paused", c->peer, RATE_BYTES_PER_S / 1024);
+	}
 	if (c->tls)
 		cv_tls_pause(c->tls, pause);
 	else if (pause)

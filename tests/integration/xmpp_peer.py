@@ -8,7 +8,8 @@ Prints one "PASS name" or "FAIL name: why" line per check.
 
 Stage "nocb": raw byte-level checks that need no call bridge: the refusals
 of the stream layer (STARTTLS first, restricted XML, the pre-auth stanza
-cap, a peer that hangs up mid-stanza), the component port's refusals
+cap, a peer that hangs up mid-stanza, the 30 s authentication timeout, the
+rate limit slowing a flood without dropping it), the component port's refusals
 (unknown name, wrong secret), and a client login refused with
 temporary-auth-failure because no call bridge is registered.
 
@@ -34,6 +35,7 @@ import re
 import socket
 import ssl
 import sys
+import time
 
 import logging
 
@@ -120,6 +122,25 @@ def plain_auth(user, pw):
 
 
 def stage_nocb():
+    # A client that says nothing after its header: timed out at 30 s
+    # (checked at the end of this stage).
+    idle = Raw(5222)
+    idle.tx(C2S_HDR)
+    idle_since = time.monotonic()
+
+    # A client over the rate limit (64 KiB/s, burst 256 KiB): 512 KiB of
+    # whitespace keep-alives before STARTTLS. The server pauses reading
+    # (its log says so, xmpp_server.sh checks) and still serves it after.
+    r = Raw(5222)
+    r.tx(C2S_HDR)
+    r.rx(rb"</stream:features>")
+    r.s.settimeout(30)
+    r.tx(b" " * (512 * 1024))
+    r.tx("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+    out = r.rx(rb"<proceed[^>]*>", 30)
+    result("c2s: a client past the rate limit is slowed, not dropped", "<proceed" in out, out)
+    r.close()
+
     # STARTTLS is required: a message before it ends the stream.
     r = Raw(5222)
     r.tx(C2S_HDR)
@@ -208,6 +229,12 @@ def stage_nocb():
     result("component: a stanza before the handshake gets not-authorized",
            "not-authorized" in out, out)
     r.close()
+
+    left = idle_since + 33 - time.monotonic()
+    out = idle.rx(rb"</stream:stream>", max(left, 1))
+    result("c2s: a stream that does not authenticate in 30 s gets connection-timeout",
+           "connection-timeout" in out and time.monotonic() - idle_since >= 29, out)
+    idle.close()
 
 
 # --- slixmpp peers ----------------------------------------------------------------

@@ -98,9 +98,10 @@ peer_tap "$CV_TMP/cb.out"
 tap_ok $st "the slixmpp checks ran to the end"
 [ $st = 0 ] || tap_diag_file "$CV_TMP/cb.out"
 
-grep -q "call bridge cb1 connected from 127.0.0.1 as cb1.example.com" "$D/mmpd.log" "$D/state/"*.log 2>/dev/null ||
-	grep -rq "call bridge cb1 connected" "$D" 2>/dev/null
+grep -q "call bridge cb1 connected from 127.0.0.1 as cb1.example.com" "$D/state/log/convene.log"
 tap_ok $? "the log says the call bridge connected"
+grep -q "over 64 KiB/s: reading paused" "$D/state/log/convene.log"
+tap_ok $? "the log says the flooding client's reading was paused"
 
 # kill -9: mmpd restarts the server.
 kill -KILL "$PID" 2>/dev/null
