@@ -78,8 +78,12 @@ struct ep {
 	uint32_t video_ssrc[EP_VIDEO_SSRCS];
 	uint64_t video_pli_ms[EP_VIDEO_SSRCS];
 	unsigned n_video;
+	/* The lowest bitrate the receivers of this endpoint's video asked
+	 * for (their REMB) since the last one we sent it, 0: none. */
+	uint64_t remb_min_bps;
+	uint64_t remb_sent_ms, remb_last_bps;
 	uint64_t rx_rtp, rx_rtcp, tx_rtp, dropped;
-	uint64_t pli_sent, pli_merged, nack_forwarded;
+	uint64_t pli_sent, pli_merged, nack_forwarded, remb_sent;
 };
 
 struct ctl_conn {
@@ -298,6 +302,12 @@ static void on_rtcp(struct media_engine *e, struct ep *from, const uint8_t *buf,
 			pub = publisher_of(e, from, r.media_ssrc, &i);
 			if (pub)
 				request_keyframe(e, pub, i);
+		} else if (r.kind == MEDIA_RTCP_K_REMB && r.n_remb_ssrcs) {
+			/* Each receiver estimates what it can take; the
+			 * publisher is told the lowest (remb_tick). */
+			pub = publisher_of(e, from, r.remb_ssrcs[0], &i);
+			if (pub && (!pub->remb_min_bps || r.remb_bps < pub->remb_min_bps))
+				pub->remb_min_bps = r.remb_bps;
 		} else if (r.kind == MEDIA_RTCP_K_NACK && r.n_nack) {
 			size_t n;
 
@@ -587,6 +597,8 @@ static json_object *ctl_stats(struct media_engine *e)
 				       json_object_new_int64((int64_t)ep->pli_merged));
 		json_object_object_add(o, "nack_forwarded",
 				       json_object_new_int64((int64_t)ep->nack_forwarded));
+		json_object_object_add(o, "remb_sent", json_object_new_int64((int64_t)ep->remb_sent));
+		json_object_object_add(o, "remb_bps", json_object_new_int64((int64_t)ep->remb_last_bps));
 		json_object_array_add(a, o);
 	}
 	json_object_object_add(res, "endpoints", a);
@@ -740,12 +752,34 @@ static void ctl_accept(uv_poll_t *p, int status, int events)
 
 /* --- timers ----------------------------------------------------------------------------- */
 
+/* Once a second: each publisher that receivers sent REMB about gets the
+ * lowest of their estimates for its video sources (the SFU's aggregation:
+ * the sender may not go above what its slowest receiver takes; simulcast
+ * layers will lift that rule). */
+static void remb_tick(struct media_engine *e, struct ep *ep, uint64_t now)
+{
+	size_t n;
+
+	if (!ep->remb_min_bps || !ep->n_video || !ep->srtp_on || now - ep->remb_sent_ms < 1000)
+		return;
+	n = media_rtcp_build_remb(e->obuf, sizeof(e->obuf), ENGINE_SSRC, ep->remb_min_bps,
+				  ep->video_ssrc, ep->n_video);
+	if (n) {
+		send_rtcp(e, ep, n);
+		ep->remb_sent++;
+		ep->remb_last_bps = ep->remb_min_bps;
+	}
+	ep->remb_sent_ms = now;
+	ep->remb_min_bps = 0;
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct media_engine *e = t->data;
 	uint64_t now = uv_now(e->loop);
 
 	for (struct ep *ep = e->eps; ep; ep = ep->next) {
+		remb_tick(e, ep, now);
 		if (ep->dtls && !ep->dtls_done && !ep->failed && ep->ice.selected &&
 		    cv_dtls_timeout_ms(ep->dtls) == 0)
 			cv_dtls_tick(ep->dtls);

@@ -218,8 +218,13 @@ static void choose(const struct md_sdp *offer, const struct md_sdp_msect *m, boo
 			c->ext_mid = e->id;
 		else if (str_is(e->uri, URI_ABS_SEND_TIME))
 			c->ext_abs_send_time = e->id;
-		else if (str_is(e->uri, URI_TWCC))
-			c->ext_twcc = e->id;
+		/* transport-wide-cc (URI_TWCC) is not taken: with it, Chromium
+		 * estimates on the sending side and its receivers send
+		 * transport-cc feedback instead of REMB; the engine neither
+		 * makes nor translates that feedback yet, so a publisher would
+		 * stay at the no-feedback floor (spec/media.md 0.5). Without
+		 * it, receivers send REMB, which the engine aggregates for the
+		 * publisher (media_engine.c remb_tick). ext_twcc stays 0. */
 	}
 }
 

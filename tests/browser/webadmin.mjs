@@ -9,6 +9,7 @@
 // another origin that posts a form to /config/general), CHROMIUM.
 import https from "node:https";
 import { chromium } from "playwright-core";
+import { check, done, fail, pass } from "./tap.mjs";
 
 const env = (k) => {
 	if (!process.env[k]) {
@@ -22,13 +23,6 @@ const EVIL = env("EVIL_URL");
 const ADMIN = [env("ADMIN_USER"), env("ADMIN_PW")];
 const API = [env("API_USER"), env("API_PW")];
 
-let failed = 0;
-const pass = (what) => console.log(`PASS ${what}`);
-const fail = (what, why) => {
-	failed++;
-	console.log(`FAIL ${what}: ${String(why).replace(/\s+/g, " ").slice(0, 400)}`);
-};
-const check = (cond, what, why) => (cond ? pass(what) : fail(what, why));
 
 // One request outside the browser (the API, or a page with a given cookie).
 function req(method, path, { headers = {}, body } = {}) {
@@ -179,5 +173,4 @@ try {
 } finally {
 	await browser.close();
 }
-console.log("DONE");
-process.exit(failed ? 1 : 0);
+done();

@@ -64,6 +64,48 @@ tap_diag_file() { # the first lines of a file as TAP comments
 	return 0
 }
 
+# browser_require: node, playwright-core and chromium for the browser tests;
+# sets BROWSER_DIR, MODULES, NODE and CHROMIUM. Missing node or
+# playwright-core fails (scripts/install-browser-deps installs them); a
+# missing chromium skips.
+browser_require() {
+	BROWSER_DIR=$top_srcdir/tests/browser
+	MODULES=${CONVENE_BROWSER_MODULES:-$BROWSER_DIR/node_modules}
+	NODE=$(command -v node) || tap_bail "node is not installed (run scripts/install-browser-deps)"
+	[ -d "$MODULES/playwright-core" ] ||
+		tap_bail "playwright-core is not in $MODULES (run scripts/install-browser-deps)"
+	CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+	[ -x "$CHROMIUM" ] || tap_skip_all "$CHROMIUM is not installed (apt-get install chromium)"
+}
+
+# browser_probe (after cv_init): can chromium start at all here (a container
+# without the kernel features it needs, say)? Asked once, outside playwright,
+# so that the answer is a skip with chromium's own words rather than a
+# failure of the test. Makes $CV_TMP/home, the browser's HOME.
+browser_probe() {
+	local st
+	mkdir -p "$CV_TMP/home"
+	HOME="$CV_TMP/home" timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
+		--disable-dev-shm-usage --dump-dom about:blank >"$CV_TMP/probe.out" 2>&1
+	st=$?
+	if [ "$st" -ne 0 ] || ! grep -q '<body' "$CV_TMP/probe.out"; then
+		tap_skip_all "chromium cannot run here (exit status $st): $(grep -v '^$' \
+			"$CV_TMP/probe.out" | tail -n 1 | cut -c1-200)"
+	fi
+}
+
+# browser_scripts SCRIPT...: the scripts (and tap.mjs) in $CV_TMP/run with
+# node_modules beside them: node resolves an ES module's imports from the
+# script's folder (NODE_PATH does not apply to them), and the distcheck
+# tree has no node_modules of its own.
+browser_scripts() {
+	mkdir -p "$CV_TMP/run"
+	for f in tap.mjs "$@"; do
+		cp "$BROWSER_DIR/$f" "$CV_TMP/run/"
+	done
+	ln -sfn "$MODULES" "$CV_TMP/run/node_modules"
+}
+
 peer_tap() { # peer_tap FILE: the PASS/FAIL lines of a peer script (peer_results.py) as TAP
 	local line
 	while read -r line; do

@@ -12,9 +12,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/turn_lib.sh"
 
-MEDIA=$top_builddir/services/convene-media
-cv_require_root
-[ -x "$MEDIA" ] || tap_bail "$MEDIA is not built"
+media_require
 /usr/bin/python3 -c 'import aiortc' 2>/dev/null ||
 	tap_skip_all "python3-aiortc is not installed (scripts/install-deps)"
 
@@ -33,14 +31,8 @@ tap_ok $st "--check refuses port 80 and names the key ($out)"
 out=$("$MEDIA" --config "$CV_TMP/media.json" --check 2>&1)
 tap_is "$out" "configuration OK" "--check accepts the test config"
 
-ns_bg "$MEDIA" --config "$CV_TMP/media.json"
-PID=$BG_PID
-i=0
-while [ ! -S "$CTL" ] && [ "$i" -lt 50 ] && cv_alive "$PID"; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -S "$CTL" ] || tap_bail "the engine did not open its control socket"
+ns_media_start "$CV_TMP/media.json" "$CTL"
+PID=$MEDIA_PID
 sleep 0.2
 tap_is "$(ps -o user= -p "$PID")" "convene-media" "the engine runs as convene-media after binding"
 tap_is "$(stat -c %a "$CTL")" "600" "the control socket is mode 0600"

@@ -97,6 +97,27 @@ ns_mmpd_start() {
 	[ -S "$SOCK" ] || { tap_diag_file "$d/mmpd.log"; tap_bail "mmpd did not start"; }
 }
 
+# media_require: root and the built engine; sets MEDIA.
+media_require() {
+	MEDIA=$top_builddir/services/convene-media
+	cv_require_root
+	[ -x "$MEDIA" ] || tap_bail "$MEDIA is not built"
+}
+
+# ns_media_start CONFIG CTL: convene-media ($MEDIA) with CONFIG in the
+# namespace, waiting (5 s at most) for its control socket CTL; sets
+# MEDIA_PID.
+ns_media_start() {
+	local i=0
+	ns_bg "$MEDIA" --config "$1"
+	MEDIA_PID=$BG_PID
+	while [ ! -S "$2" ] && [ "$i" -lt 50 ] && cv_alive "$MEDIA_PID"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -S "$2" ] || tap_bail "the engine did not open its control socket"
+}
+
 # turn_wait_port PROTO(u|t) ADDR PORT [gone]: waits (10 s at most) until the
 # namespace has (or, with "gone", no longer has) a listener there.
 turn_wait_port() {

@@ -20,26 +20,9 @@ set -u
 . "$(dirname "$0")/cb_lib.sh"
 
 cb_require
-BROWSER_DIR=$top_srcdir/tests/browser
-MODULES=${CONVENE_BROWSER_MODULES:-$BROWSER_DIR/node_modules}
-NODE=$(command -v node) || tap_bail "node is not installed (run scripts/install-browser-deps)"
-[ -d "$MODULES/playwright-core" ] ||
-	tap_bail "playwright-core is not in $MODULES (run scripts/install-browser-deps)"
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || tap_skip_all "$CHROMIUM is not installed (apt-get install chromium)"
-
+browser_require
 cv_init webadmin-browser
-# Can chromium start at all here (a container without the kernel features it
-# needs, say)? Asked once, outside playwright, so that the answer is a skip
-# with chromium's own words rather than a failure of the test.
-mkdir -p "$CV_TMP/home"
-HOME="$CV_TMP/home" timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
-	--disable-dev-shm-usage --dump-dom about:blank >"$CV_TMP/probe.out" 2>&1
-st=$?
-if [ "$st" -ne 0 ] || ! grep -q '<body' "$CV_TMP/probe.out"; then
-	tap_skip_all "chromium cannot run here (exit status $st): $(grep -v '^$' "$CV_TMP/probe.out" |
-		tail -n 1 | cut -c1-200)"
-fi
+browser_probe
 export CONVENE_BACKOFF_SCALE=0.1
 cb_start_appliance browser
 ADMIN_USER=wadmin
@@ -71,12 +54,7 @@ until in_peer curl -s -o /dev/null "http://$CB_PEER_ADDR:8081/evil.html" || [ "$
 	i=$((i + 1))
 done
 
-# The script runs from a folder of its own whose node_modules is $MODULES:
-# node resolves an ES module's imports from the script's folder (NODE_PATH
-# does not apply to them), and the distcheck tree has no node_modules.
-mkdir -p "$CV_TMP/run"
-cp "$BROWSER_DIR/webadmin.mjs" "$CV_TMP/run/"
-ln -s "$MODULES" "$CV_TMP/run/node_modules"
+browser_scripts webadmin.mjs
 in_peer env HOME="$CV_TMP/home" CB_URL="https://$CB_ADDR" EVIL_URL="http://$CB_PEER_ADDR:8081/evil.html" \
 	ADMIN_USER="$ADMIN_USER" ADMIN_PW="$ADMIN_PW" API_USER="$API_USER" API_PW="$API_PW" \
 	CHROMIUM="$CHROMIUM" \

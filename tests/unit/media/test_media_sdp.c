@@ -344,13 +344,13 @@ static void test_answer_chrome(void)
 	is_int(info.m[0].opus_pt, 111, "opus on the offer's 111");
 	ok(info.m[0].vp8_pt < 0 && info.m[0].h264_pt < 0, "no video codec in audio");
 	ok(info.m[0].ext_audio_level == 1 && info.m[0].ext_abs_send_time == 2 &&
-		   info.m[0].ext_twcc == 3 && info.m[0].ext_mid == 4,
-	   "audio extension ids echoed");
+		   info.m[0].ext_twcc == 0 && info.m[0].ext_mid == 4,
+	   "audio extension ids echoed, transport-wide-cc declined (the engine sends REMB)");
 	ok(info.m[1].vp8_pt == 96 && info.m[1].vp8_rtx_pt == 97, "VP8 96 with rtx 97");
 	ok(info.m[1].h264_pt == 106 && info.m[1].h264_rtx_pt == 107,
 	   "H264 106 (42e01f, mode 1) with rtx 107, over 102 (42001f)");
-	ok(info.m[1].ext_audio_level == 0 && info.m[1].ext_mid == 4 && info.m[1].ext_twcc == 3,
-	   "video extensions: no audio-level");
+	ok(info.m[1].ext_audio_level == 0 && info.m[1].ext_mid == 4 && info.m[1].ext_twcc == 0,
+	   "video extensions: no audio-level, no transport-wide-cc");
 	is_int(info.m[1].fb,
 	       MD_SDP_FB_NACK | MD_SDP_FB_NACK_PLI | MD_SDP_FB_CCM_FIR | MD_SDP_FB_GOOG_REMB,
 	       "video feedback without transport-cc");
