@@ -65,8 +65,8 @@ bool cv_service_args(int argc, char **argv, const char *name, const char **ret_p
 	return true;
 }
 
-bool cv_service_begin(int argc, char **argv, const char *name, cv_service_load_fn load, void *cfg,
-		      int *ret_exit)
+bool cv_service_begin(int argc, char **argv, const char *name, cv_service_load_fn load,
+		      void (*unload)(void *cfg), void *cfg, int *ret_exit)
 {
 	const char *path;
 	bool check;
@@ -85,6 +85,8 @@ bool cv_service_begin(int argc, char **argv, const char *name, cv_service_load_f
 	}
 	if (check) {
 		printf("configuration OK\n");
+		if (unload)
+			unload(cfg);
 		*ret_exit = 0;
 		return false;
 	}

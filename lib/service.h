@@ -32,10 +32,10 @@ typedef int (*cv_service_load_fn)(const char *path, void *cfg, char *err, size_t
 /* The start every service's main shares: opens the log as name, sets
  * no-new-privs, reads the command line and loads the config with load
  * ("invalid configuration: ..." logged on failure); with --check prints
- * "configuration OK". True when main goes on; false when it returns
- * *ret_exit. */
-bool cv_service_begin(int argc, char **argv, const char *name, cv_service_load_fn load, void *cfg,
-		      int *ret_exit);
+ * "configuration OK" and releases the config with unload (NULL: nothing
+ * to release). True when main goes on; false when it returns *ret_exit. */
+bool cv_service_begin(int argc, char **argv, const char *name, cv_service_load_fn load,
+		      void (*unload)(void *cfg), void *cfg, int *ret_exit);
 
 /* Reads the config mmpd renders for a service (lib/conf.h cv_conf_read)
  * and finds its "config" object: *ret_root is the caller's to put,

@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 	char err[512], a[INET_ADDRSTRLEN];
 	int r;
 
-	if (!cv_service_begin(argc, argv, "media", load, &cfg, &r))
+	if (!cv_service_begin(argc, argv, "media", load, NULL, &cfg, &r))
 		return r;
 	signal(SIGPIPE, SIG_IGN);
 	if (media_engine_bind(uv_default_loop(), &cfg, &engine, err, sizeof(err)) < 0) {

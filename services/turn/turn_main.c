@@ -64,6 +64,11 @@ static int load(const char *path, void *cfg, char *err, size_t errlen)
 	return turn_config_load(path, cfg, err, errlen);
 }
 
+static void unload(void *cfg)
+{
+	turn_config_free(cfg);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	if (signum == SIGHUP) {
@@ -83,7 +88,7 @@ int main(int argc, char **argv)
 	char err[512], a[64], pub[64];
 	int r;
 
-	if (!cv_service_begin(argc, argv, "turn", load, &cfg, &r))
+	if (!cv_service_begin(argc, argv, "turn", load, unload, &cfg, &r))
 		return r;
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile(&cfg);

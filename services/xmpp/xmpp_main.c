@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	char err[512], a[INET_ADDRSTRLEN];
 	int r;
 
-	if (!cv_service_begin(argc, argv, "xmpp", load, &cfg, &r))
+	if (!cv_service_begin(argc, argv, "xmpp", load, NULL, &cfg, &r))
 		return r;
 	signal(SIGPIPE, SIG_IGN);
 	r = xmpp_server_bind(uv_default_loop(), &cfg, &server, err, sizeof(err));
