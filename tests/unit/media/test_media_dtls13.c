@@ -59,7 +59,8 @@ static const struct cv_dtls_ops ops = { on_send, on_hs, on_data };
 
 static size_t put(uint8_t *p, size_t at, const void *v, size_t n)
 {
-	memcpy(p + at, v, n);
+	if (n) /* an empty extension has no value pointer: memcpy(.., NULL, 0) is UB */
+		memcpy(p + at, v, n);
 	return at + n;
 }
 
