@@ -847,6 +847,8 @@ int media_engine_start(struct media_engine *e, char *err, size_t errlen)
 	if (media_srtp_global_init() < 0)
 		return cv_fail(err, errlen, "libsrtp did not start");
 	cv_tls_config_init(&cfg, true);
+	if (e->cfg.min_dtls[0])
+		snprintf(cfg.min_version, sizeof(cfg.min_version), "%s", e->cfg.min_dtls);
 	if (cv_tls_creds_ephemeral(&cfg, &e->creds, why, sizeof(why)) < 0)
 		return cv_fail(err, errlen, "DTLS credentials: %s", why);
 	cv_tls_creds_fingerprint(e->creds, e->fp, sizeof(e->fp));

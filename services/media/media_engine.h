@@ -23,6 +23,7 @@ struct media_engine_cfg {
 	uint16_t port;		   /* the shared UDP port */
 	char control[108];	   /* the control socket's path */
 	uid_t control_uid;	   /* the peer allowed besides root (the call bridge) */
+	char min_dtls[8];	   /* "tls min-dtls-version": "1.0" or "1.2" */
 };
 
 struct media_engine;

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "certs/tls.h"
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "lib/parse.h"
@@ -96,6 +97,15 @@ static int load(const char *path, void *arg, char *err, size_t errlen)
 		goto out;
 	}
 	snprintf(cfg->control, sizeof(cfg->control), "%s", ctl);
+	{
+		/* "tls min-dtls-version" (spec/mmp.md: the minimum DTLS
+		 * version for media), from the rendered "tls" section. */
+		struct cv_tls_config tc;
+
+		if (cv_tls_dtls_config_from_json(root, &tc, err, errlen) < 0)
+			goto out;
+		snprintf(cfg->min_dtls, sizeof(cfg->min_dtls), "%s", tc.min_version);
+	}
 	user = cv_conf_get_str(c, "control_user", NULL);
 	if (user) {
 		struct passwd *pw = getpwnam(user);
@@ -134,7 +144,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	inet_ntop(AF_INET, &cfg.addr, a, sizeof(a));
-	cv_info("media on %s UDP port %u, control %s", a, cfg.port, cfg.control);
+	cv_info("media on %s UDP port %u, control %s, DTLS %s and later", a, cfg.port, cfg.control,
+		cfg.min_dtls[0] ? cfg.min_dtls : "1.2");
 	cv_service_ready();
 	for (int i = 0; i < 2; i++) {
 		uv_signal_init(uv_default_loop(), &sigs[i]);

@@ -30,6 +30,11 @@ case $out in *"config.port"*) st=0 ;; *) st=1 ;; esac
 tap_ok $st "--check refuses port 80 and names the key ($out)"
 out=$("$MEDIA" --config "$CV_TMP/media.json" --check 2>&1)
 tap_is "$out" "configuration OK" "--check accepts the test config"
+printf '{"config": {"address": "127.0.0.1", "port": 10000, "control": "%s"},
+ "tls": {"min_dtls_version": "1.1"}}\n' "$CTL" >"$CV_TMP/bad.json"
+out=$("$MEDIA" --config "$CV_TMP/bad.json" --check 2>&1)
+case $out in *"minimum DTLS version"*) st=0 ;; *) st=1 ;; esac
+tap_ok $st "--check refuses tls min-dtls-version 1.1 ($out)"
 
 ns_media_start "$CV_TMP/media.json" "$CTL"
 PID=$MEDIA_PID
