@@ -152,6 +152,17 @@ int cv_parse_cidr(const char *s, struct in_addr *ret_net, unsigned *ret_plen)
 	return 0;
 }
 
+int cv_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 int cv_parse_port(const char *s, uint16_t *ret_port)
 {
 	unsigned long v;

@@ -29,6 +29,8 @@ int cv_parse_ipv4_prefix(const char *s, struct in_addr *ret_addr, unsigned *ret_
 int cv_parse_cidr(const char *s, struct in_addr *ret_net, unsigned *ret_plen);
 /* TCP/UDP port 1..65535. */
 int cv_parse_port(const char *s, uint16_t *ret_port);
+/* The value of one hex digit (either case), or -1. */
+int cv_hexval(char c);
 /* "<if>:<port>", for example "a:445". */
 int cv_parse_iface_port(const char *s, char *ret_iface, uint16_t *ret_port);
 /* Host name (RFC 1123 labels, at most 253 characters; a trailing dot is refused). */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/mem.h"
+#include "lib/parse.h"
 #include "services/callbridge/cb_form.h"
 
 bool cb_utf8_valid(const char *str, size_t n)
@@ -57,16 +58,6 @@ bool cb_utf8_valid(const char *str, size_t n)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes n bytes of s into a new string; -EINVAL with *why set. */
 static int decode(const char *s, size_t n, char **ret, const char **why)
@@ -80,8 +71,8 @@ static int decode(const char *s, size_t n, char **ret, const char **why)
 		if (c == '%') {
 			int hi, lo;
 
-			if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0) {
+			if (n - i < 3 || (hi = cv_hexval(s[i + 1])) < 0 ||
+			    (lo = cv_hexval(s[i + 2])) < 0) {
 				*why = "badEscape";
 				goto bad;
 			}

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "lib/base64.h"
+#include "lib/parse.h"
 #include "lib/strbuf.h"
 #include "services/callbridge/cb_web.h"
 
@@ -54,15 +55,6 @@ int cb_web_basic_auth(const char *header, char *user, size_t ulen, char *passwor
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 bool cb_web_secret_key(const char *k, size_t n)
 {
@@ -76,8 +68,8 @@ bool cb_web_secret_key(const char *k, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char c = k[i];
 
-		if (c == '%' && i + 2 < n && hexval(k[i + 1]) >= 0 && hexval(k[i + 2]) >= 0) {
-			c = (char)(hexval(k[i + 1]) * 16 + hexval(k[i + 2]));
+		if (c == '%' && i + 2 < n && cv_hexval(k[i + 1]) >= 0 && cv_hexval(k[i + 2]) >= 0) {
+			c = (char)(cv_hexval(k[i + 1]) * 16 + cv_hexval(k[i + 2]));
 			i += 2;
 		} else if (c == '+') {
 			c = ' ';

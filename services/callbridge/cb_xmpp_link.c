@@ -166,6 +166,14 @@ static void forget_settings(struct cb_xmpp_link *l)
 	l->name = l->domain = l->secret = l->override = NULL;
 }
 
+/* A copy of the row's value of field name, or NULL when it is unset. */
+static char *field_dup(const struct cb_row *row, const struct cb_obj *o, const char *name)
+{
+	const char *v = row->vals[cb_obj_field(o, name)];
+
+	return v ? xstrdup(v) : NULL;
+}
+
 static int read_settings(struct cb_xmpp_link *l)
 {
 	struct cb_db *db = cb_api_db(l->api);
@@ -178,18 +186,10 @@ static int read_settings(struct cb_xmpp_link *l)
 		return 0;
 	if (r < 0)
 		return r;
-	l->name = row.vals[cb_obj_field(o, "uniqueName")]
-		      ? xstrdup(row.vals[cb_obj_field(o, "uniqueName")])
-		      : NULL;
-	l->domain = row.vals[cb_obj_field(o, "domain")]
-			? xstrdup(row.vals[cb_obj_field(o, "domain")])
-			: NULL;
-	l->secret = row.vals[cb_obj_field(o, "sharedSecret")]
-			? xstrdup(row.vals[cb_obj_field(o, "sharedSecret")])
-			: NULL;
-	l->override = row.vals[cb_obj_field(o, "serverAddressOverride")]
-			  ? xstrdup(row.vals[cb_obj_field(o, "serverAddressOverride")])
-			  : NULL;
+	l->name = field_dup(&row, o, "uniqueName");
+	l->domain = field_dup(&row, o, "domain");
+	l->secret = field_dup(&row, o, "sharedSecret");
+	l->override = field_dup(&row, o, "serverAddressOverride");
 	{
 		int sf = cb_obj_field(o, "sharedSecret");
 

@@ -65,16 +65,6 @@ static int num64(struct md_sdp_str s, uint64_t *ret)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* --- the parser's state and its messages -------------------------------------------------- */
 
@@ -321,7 +311,7 @@ int md_sdp_fp_parse(struct md_sdp_str v, struct md_sdp_fp *ret, const char **why
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < hex.len; i += 3) {
-		int hi = hexval(hex.p[i]), lo = hexval(hex.p[i + 1]);
+		int hi = cv_hexval(hex.p[i]), lo = cv_hexval(hex.p[i + 1]);
 
 		if (hi < 0 || lo < 0 || (i + 2 < hex.len && hex.p[i + 2] != ':')) {
 			*why = "bad hex";
@@ -516,7 +506,7 @@ static int a_fmtp(struct ps *ps, const struct attr *a, struct md_sdp_str v)
 			/* RFC 6184 section 8.1: profile_idc, profile-iop,
 			 * level_idc as six hex digits. */
 			for (size_t i = 0; i < val.len && val.len == 6; i++) {
-				int h = hexval(val.p[i]);
+				int h = cv_hexval(val.p[i]);
 
 				if (h < 0)
 					break;

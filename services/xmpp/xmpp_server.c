@@ -136,6 +136,9 @@ struct xmpp_server {
 	bool sweep_on, shutting_down;
 	struct xc *conns;
 	size_t n_conns;
+	/* The registered link of each configured call bridge, in the order
+	 * of cfg->bridges; NULL while it has none. */
+	struct xc *comps[XMPP_BRIDGES_MAX];
 	uint64_t next_serial, next_auth;
 	struct xc *sessions[HASH_BUCKETS];
 	uint8_t mock_key[32];
@@ -388,12 +391,24 @@ static struct xc *next_session(struct xc *c, const char *bare)
 	return NULL;
 }
 
+/* The registered link of the i-th configured call bridge, or NULL. */
+static struct xc *bridge_conn(struct xmpp_server *srv, size_t i)
+{
+	struct xc *c = srv->comps[i];
+
+	return c && !c->closing ? c : NULL;
+}
+
+/* The registered link of the call bridge whose JID (name.domain) is jid:
+ * a look among the configured bridges, not the connections, since every
+ * stanza to a component domain asks. */
 static struct xc *find_component(struct xmpp_server *srv, const char *jid)
 {
-	for (struct xc *c = srv->conns; c; c = c->next)
-		if (c->kind == XC_COMP && c->registered && !c->closing &&
-		    !strcasecmp(c->bridge->jid, jid))
-			return c;
+	const struct xmpp_config *cfg = srv->cfg;
+
+	for (size_t i = 0; i < cfg->n_bridges; i++)
+		if (!strcasecmp(cfg->bridges[i].jid, jid))
+			return bridge_conn(srv, i);
 	return NULL;
 }
 
@@ -401,14 +416,9 @@ static struct xc *find_component(struct xmpp_server *srv, const char *jid)
  * order of the configuration (they share one user table in a cluster). */
 static struct xc *auth_bridge(struct xmpp_server *srv)
 {
-	const struct xmpp_config *cfg = srv->cfg;
-
-	for (size_t i = 0; i < cfg->n_bridges; i++) {
-		struct xc *c = find_component(srv, cfg->bridges[i].jid);
-
-		if (c)
-			return c;
-	}
+	for (size_t i = 0; i < srv->cfg->n_bridges; i++)
+		if (bridge_conn(srv, i))
+			return bridge_conn(srv, i);
 	return NULL;
 }
 
@@ -429,7 +439,7 @@ static void write_status(struct xmpp_server *srv)
 	if (!cfg->data_dir[0])
 		return;
 	for (size_t i = 0; i < cfg->n_bridges; i++) {
-		struct xc *c = find_component(srv, cfg->bridges[i].jid);
+		struct xc *c = bridge_conn(srv, i);
 
 		if (c)
 			sb_printf(&sb, "%s%s (%s)", sb.len ? ", " : "", cfg->bridges[i].name, c->peer);
@@ -530,13 +540,13 @@ static void disco_items(struct xmpp_server *srv, struct xc *origin, const struct
 	struct xmpp_elem *r = iq_result(st), *q;
 
 	q = xmpp_elem_add_child(r, xmpp_elem_new("query", NS_DISCO_ITEMS));
-	for (struct xc *c = srv->conns; c; c = c->next) {
+	for (size_t i = 0; i < srv->cfg->n_bridges; i++) {
 		struct xmpp_elem *it;
 
-		if (c->kind != XC_COMP || !c->registered || c->closing)
+		if (!bridge_conn(srv, i))
 			continue;
 		it = xmpp_elem_add_child(q, xmpp_elem_new("item", NS_DISCO_ITEMS));
-		xmpp_elem_set_attr(it, "jid", NULL, c->bridge->jid);
+		xmpp_elem_set_attr(it, "jid", NULL, srv->cfg->bridges[i].jid);
 		xmpp_elem_set_attr(it, "name", NULL, "Call bridge");
 	}
 	answer_to(srv, origin, r);
@@ -1252,6 +1262,7 @@ static void comp_registered(struct xc *c)
 	send_elem(c, h);
 	xmpp_elem_free(h);
 	c->registered = true;
+	c->srv->comps[c->bridge - c->srv->cfg->bridges] = c;
 	xmpp_stream_set_stanza_max(c->st, STANZA_MAX_COMP);
 	cv_info("call bridge %s connected from %s as %s", c->bridge->name, c->peer, c->bridge->jid);
 	write_status(c->srv);
@@ -1440,12 +1451,12 @@ static void conn_close(struct xc *c)
 	}
 	if (c->kind == XC_COMP && c->registered) {
 		cv_info("call bridge %s (%s) disconnected", c->bridge->name, c->peer);
+		srv->comps[c->bridge - srv->cfg->bridges] = NULL;
 		for (struct xc *o = srv->conns; o; o = o->next)
 			if (o->auth_pending && o->auth_bridge == c->serial && !o->closing)
 				auth_give_up(o, "The call bridge went away");
-	}
-	if (c->kind == XC_COMP && c->registered)
 		write_status(srv);
+	}
 	if (c->tls) {
 		cv_tls_close(c->tls);
 	} else if (c->tcp) {

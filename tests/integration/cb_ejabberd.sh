@@ -74,26 +74,10 @@ in_cb ss -lnt | grep -q "127.0.0.1:5223 "
 tap_ok $? "ejabberd listens on 127.0.0.1:5223 (ejabberd_service, TLS)" ||
 	{ tap_diag_file "$LAB/console.log"; tap_bail "ejabberd did not start"; }
 
-for c in "tls xmpp trust ejca.crt" "dns add rr \"xmpp.example.com A 127.0.0.1\"" \
-	"callbridge restart"; do
-	out=$(mmp_c "$c")
-	case $out in *FAILURE* | *rror*) st=1 ;; *) st=0 ;; esac
-	tap_ok $st "mmp: $c" || tap_diag "$out"
-done
+cb_mmp_ok "tls xmpp trust ejca.crt" "dns add rr \"xmpp.example.com A 127.0.0.1\"" \
+	"callbridge restart"
 cb_wait_https 30
 tap_ok $? "the API answers after the restart"
-
-xs() { printf '%s' "$API_BODY" | sed -n "s|.*<$1>\\(.*\\)</$1>.*|\\1|p" | head -n 1; }
-wait_status() { # wait_status FIELD VALUE [SECONDS]
-	local i=0 n=$((${3:-20} * 4))
-	while [ "$i" -lt "$n" ]; do
-		api GET /system/status
-		[ "$(xs "$1")" = "$2" ] && return 0
-		sleep 0.25
-		i=$((i + 1))
-	done
-	return 1
-}
 
 api PUT /system/configuration/xmpp \
 	"uniqueName=cb1&domain=example.com&sharedSecret=$SECRET&serverAddressOverride=xmpp.example.com"

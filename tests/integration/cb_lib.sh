@@ -118,17 +118,25 @@ cb_add_user() {
 	timeout 30 "$MMP" --socket "$SOCK" --user "$1" <"$CV_TMP/adduser" 2>&1
 }
 
+# cb_mmp_ok COMMAND...: each command through mmp, a TAP line "mmp: COMMAND"
+# that passes when it printed no failure (the output as a diagnostic when
+# it did); the last output stays in MMP_OUT.
+cb_mmp_ok() {
+	local c st
+	for c in "$@"; do
+		MMP_OUT=$(mmp_c "$c")
+		case $MMP_OUT in *FAILURE* | *rror*) st=1 ;; *) st=0 ;; esac
+		tap_ok $st "mmp: $c" || tap_diag "$MMP_OUT"
+	done
+}
+
 # cb_operator_story: the commands of issue 10, as TAP lines; the `user add`
 # answers the password prompts with $API_PW.
 cb_operator_story() {
 	local c out st
-	for c in "ipv4 a add $CB_ADDR/24 10.124.144.1" "pki selfsigned core" \
+	cb_mmp_ok "ipv4 a add $CB_ADDR/24 10.124.144.1" "pki selfsigned core" \
 		"callbridge listen a" "callbridge certs core.key core.crt" \
-		"webadmin listen a 443" "webadmin certs core.key core.crt"; do
-		out=$(mmp_c "$c")
-		case $out in *FAILURE* | *rror*) st=1 ;; *) st=0 ;; esac
-		tap_ok $st "mmp: $c" || tap_diag "$out"
-	done
+		"webadmin listen a 443" "webadmin certs core.key core.crt"
 	out=$(cb_add_user "$API_USER" api "$API_PW")
 	mmp_c "user list" | grep -q "^$API_USER  *api " 
 	tap_ok $? "mmp: user add $API_USER api (password typed twice)" || tap_diag "$out"
@@ -225,3 +233,30 @@ failed() {
 	got=$(printf '%s' "$API_BODY" | xmlnorm)
 	tap_is "$API_STATUS $got" "$1 <?xml version=\"1.0\"?>$2" "$3"
 }
+
+# --- the XMPP link's status (the XMPP tests) ---------------------------------------
+
+# xs FIELD: the field of the last status read (xmppState, xmppServer...).
+xs() { printf '%s' "$API_BODY" | sed -n "s|.*<$1>\\(.*\\)</$1>.*|\\1|p" | head -n 1; }
+
+# wait_status FIELD VALUE [SECONDS]: polls /system/status (bounded, 20 s by
+# default) until FIELD is VALUE; the last body stays in API_BODY.
+wait_status() {
+	local i=0 n=$((${3:-20} * 4))
+	while [ "$i" -lt "$n" ]; do
+		api GET /system/status
+		[ "$(xs "$1")" = "$2" ] && return 0
+		sleep 0.25
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# status_line: the XMPP fields of the last status, for diagnostics.
+status_line() {
+	printf 'state=%s server=%s address=%s reason=%s detail=%s' "$(xs xmppState)" \
+		"$(xs xmppServer)" "$(xs xmppServerAddress)" "$(xs xmppReason)" "$(xs xmppDetail)"
+}
+
+# logged TEXT: the log store (the call bridge's lines through mmpd) has TEXT.
+logged() { grep -F -q -- "$1" "$CB_D/state/log/convene.log"; }

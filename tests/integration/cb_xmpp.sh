@@ -157,41 +157,12 @@ in_cb prosodyctl --config "$LAB/prosody.cfg.lua" register alice example.com alic
 	>/dev/null 2>&1
 
 cp "$LAB/ca.crt" "$CB_D/state/files/xmppca.crt"
-for c in "tls xmpp trust xmppca.crt" "dns add forwardzone example.com 127.0.0.53" \
-	"callbridge restart"; do
-	out=$(mmp_c "$c")
-	case $out in *FAILURE* | *rror*) st=1 ;; *) st=0 ;; esac
-	tap_ok $st "mmp: $c" || tap_diag "$out"
-done
+cb_mmp_ok "tls xmpp trust xmppca.crt" "dns add forwardzone example.com 127.0.0.53" \
+	"callbridge restart"
 cb_wait_https 30
 tap_ok $? "the API answers after the restart" || tap_diag_file "$CB_D/mmpd.log"
 
 # --- helpers ---------------------------------------------------------------------------
-
-# xs FIELD: the field of the last status read (xmppState, xmppServer...).
-xs() { printf '%s' "$API_BODY" | sed -n "s|.*<$1>\\(.*\\)</$1>.*|\\1|p" | head -n 1; }
-
-# wait_status FIELD VALUE [SECONDS]: polls /system/status (bounded, 20 s by
-# default) until FIELD is VALUE; the last body stays in API_BODY.
-wait_status() {
-	local i=0 n=$((${3:-20} * 4))
-	while [ "$i" -lt "$n" ]; do
-		api GET /system/status
-		[ "$(xs "$1")" = "$2" ] && return 0
-		sleep 0.25
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# status_line: the XMPP fields of the last status, for diagnostics.
-status_line() {
-	printf 'state=%s server=%s address=%s reason=%s detail=%s' "$(xs xmppState)" \
-		"$(xs xmppServer)" "$(xs xmppServerAddress)" "$(xs xmppReason)" "$(xs xmppDetail)"
-}
-
-# logged TEXT: the log store (the call bridge's lines through mmpd) has TEXT.
-logged() { grep -F -q -- "$1" "$CB_D/state/log/convene.log"; }
 
 put_xmpp() {
 	api PUT /system/configuration/xmpp "$1"

@@ -44,30 +44,13 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 		-extfile <(echo "subjectAltName=DNS:example.com,DNS:xmpp.example.com") \
 		-out "$F/xmpp.crt" >/dev/null 2>&1 || tap_bail "openssl cannot make the certificates"
 
-SECRET=
-for c in "xmpp listen a" "xmpp domain example.com" "xmpp certs xmpp.key xmpp.crt" \
-	"xmpp callbridge add cb1" "tls xmpp trust xmppca.crt" \
-	"dns add rr \"xmpp.example.com A $CB_ADDR\"" "xmpp enable" "callbridge restart"; do
-	out=$(mmp_c "$c")
-	case $out in *FAILURE* | *rror*) st=1 ;; *) st=0 ;; esac
-	tap_ok $st "mmp: $c" || tap_diag "$out"
-	case $c in "xmpp callbridge add"*) SECRET=$(printf '%s\n' "$out" | sed -n 's/^Secret *: //p') ;; esac
-done
+cb_mmp_ok "xmpp listen a" "xmpp domain example.com" "xmpp certs xmpp.key xmpp.crt" \
+	"xmpp callbridge add cb1"
+SECRET=$(printf '%s\n' "$MMP_OUT" | sed -n 's/^Secret *: //p')
+cb_mmp_ok "tls xmpp trust xmppca.crt" "dns add rr \"xmpp.example.com A $CB_ADDR\"" \
+	"xmpp enable" "callbridge restart"
 cb_wait_https 30
 tap_ok $? "the API answers after the restart" || tap_diag_file "$CB_D/mmpd.log"
-
-xs() { printf '%s' "$API_BODY" | sed -n "s|.*<$1>\\(.*\\)</$1>.*|\\1|p" | head -n 1; }
-wait_status() { # wait_status FIELD VALUE [SECONDS]
-	local i=0 n=$((${3:-20} * 4))
-	while [ "$i" -lt "$n" ]; do
-		api GET /system/status
-		[ "$(xs "$1")" = "$2" ] && return 0
-		sleep 0.25
-		i=$((i + 1))
-	done
-	return 1
-}
-logged() { grep -F -q -- "$1" "$CB_D/state/log/convene.log"; }
 
 api PUT /system/configuration/xmpp \
 	"uniqueName=cb1&domain=example.com&sharedSecret=$SECRET&serverAddressOverride=xmpp.example.com"
